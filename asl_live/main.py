@@ -1,0 +1,55 @@
+"""`asl-live`: the desktop app on the default webcam, or `asl-live bench` to time the live
+pipeline on a video file without a window.
+
+Qt, TensorFlow and MediaPipe are imported only once a command needs them, so `--help` and
+argument errors are quick. `bench` exits 1 on an unreadable video or an unusable model or hand
+model (see asl_live.bench); the GUI reports such problems in its window instead and keeps running.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+
+# Quiet TensorFlow's and MediaPipe's start-up chatter before either is imported.
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+os.environ.setdefault("GLOG_minloglevel", "2")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="asl-live",
+        description="Recognise American Sign Language digits 0-9 from a webcam in real time.",
+        epilog="Keys in the window: 0-9 say which digit you show (scored live; hold the key to save "
+               "samples for retraining), Esc stops scoring.")
+    source = p.add_mutually_exclusive_group()
+    source.add_argument("--camera", type=int, metavar="N", help="camera index (default: the last one used, else 0)")
+    source.add_argument("--source", metavar="FILE", help="play a video file instead of a camera (looped)")
+    p.add_argument("--no-loop", action="store_true", help="play --source once instead of looping")
+    p.add_argument("--model", metavar="DIR",
+                   help="model bundle folder (default: your retrained model if you made one, else the shipped one)")
+    p.add_argument("--hand-model", metavar="PATH",
+                   help="MediaPipe hand_landmarker.task (default: $ASL_LIVE_HAND_MODEL, else a cached copy "
+                        "downloaded once)")
+    sub = p.add_subparsers(dest="command", metavar="{bench}")
+    from asl_live import bench  # numpy + OpenCV only; TensorFlow loads when a model does
+
+    bench.add_arguments(sub.add_parser(
+        "bench", help="time the live pipeline on a video file, without a window",
+        description=bench.__doc__.split("\n\n")[0]))
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.command == "bench":
+        from asl_live.bench import run_from_args
+
+        return run_from_args(args)
+    from asl_live.gui.app import run_app
+
+    return run_app(args)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,91 @@
+"""Reproduce every figure in the README's results table with `asl-train` commands.
+
+    python scripts/results.py --shared ../shared --out results [--only NAME ...] [--epochs N]
+
+Each experiment trains a bundle (skipped when it exists, unless --retrain) and evaluates it
+with `asl-train evaluate --json`; the JSON files land in --out and the table in
+--out/RESULTS.md. Every command is printed before it runs, so any figure can be re-made alone.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shlex
+import subprocess
+import sys
+from pathlib import Path
+
+VARIANTS = ["plain", "mirror", "gray", "low64", "dark", "bright"]
+
+
+def experiments(shared: Path) -> dict[str, dict]:
+    kaggle = str(shared / "datasets" / "asl-digits-kaggle")
+    sld = str(shared / "datasets" / "sign-language-digits")
+    both = {"data": [kaggle, sld], "tests": {"kaggle test": (kaggle, "test"), "218-signer test": (sld, "test")}}
+    exps = {"shipped (fused, both datasets)": {**both, "bundle": "assets/model", "fusion": "fused"}}
+    for fusion in ("fused", "crop", "landmarks"):
+        exps[f"{fusion}: kaggle -> 218-signer"] = {"data": [kaggle], "fusion": fusion,
+                                                   "tests": {"kaggle test": (kaggle, "test"), "218-signer all": (sld, "all")}}
+        exps[f"{fusion}: 218-signer -> kaggle"] = {"data": [sld], "fusion": fusion,
+                                                   "tests": {"218-signer test": (sld, "test"), "kaggle all": (kaggle, "all")}}
+    return exps
+
+
+def run(cmd: list[str], stdout=None) -> None:
+    print("$ " + shlex.join(cmd), file=sys.stderr, flush=True)
+    subprocess.run(cmd, check=True, stdout=stdout)
+
+
+def slug(name: str) -> str:
+    return "".join(c if c.isalnum() else "-" for c in name).strip("-").replace("--", "-")
+
+
+def main() -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--shared", type=Path, default=Path("../shared"))
+    p.add_argument("--out", type=Path, default=Path("results"))
+    p.add_argument("--only", nargs="*", help="experiment names (substring match)")
+    p.add_argument("--variants", nargs="*", default=VARIANTS)
+    p.add_argument("--retrain", action="store_true")
+    args = p.parse_args()
+    hand = ["--hand-model", str(args.shared / "models" / "hand_landmarker.task")]
+    args.out.mkdir(parents=True, exist_ok=True)
+    exe = [sys.executable, "-m", "trainer.cli"]
+    for name, exp in experiments(args.shared).items():
+        if args.only and not any(o in name for o in args.only):
+            continue
+        bundle = Path(exp.get("bundle") or args.out / "models" / slug(name))
+        if args.retrain or not (bundle / "bundle.json").exists():
+            data = [a for d in exp["data"] for a in ("--data", d)]
+            run(exe + ["train", *data, "--fusion", exp["fusion"], "--out", str(bundle), *hand])
+        for test, (root, split) in exp["tests"].items():
+            for variant in args.variants:
+                target = args.out / f"{slug(name)}__{slug(test)}__{variant}.json"
+                if target.exists() and not args.retrain:
+                    continue
+                with open(target, "w") as f:
+                    run(exe + ["evaluate", "--model", str(bundle), "--data", root, "--split", split,
+                               "--variant", variant, "--json", *hand], stdout=f)
+    table = render(args.out)
+    (args.out / "RESULTS.md").write_text(table)
+    print(table)
+    return 0
+
+
+def render(out: Path) -> str:
+    """Markdown table: accuracy (no hand found counts as an error) and detection rate."""
+    rows: dict[tuple[str, str], dict[str, str]] = {}
+    for f in sorted(out.glob("*.json")):
+        exp, test, variant = f.stem.split("__")
+        r = json.loads(f.read_text())
+        rows.setdefault((exp, test), {})[variant] = f"{100 * r['accuracy']:.1f} ({100 * (1 - r['no_hand']['rate']):.0f})"
+    variants = [v for v in VARIANTS if any(v in r for r in rows.values())]
+    lines = ["| model | test set | " + " | ".join(variants) + " |", "|---|---|" + "---|" * len(variants)]
+    for (exp, test), r in rows.items():
+        lines.append(f"| {exp} | {test} | " + " | ".join(r.get(v, "") for v in variants) + " |")
+    return "\n".join(lines) + "\n\nEach cell: accuracy % over all images (no hand found = error), and in brackets the % of images where a hand was found.\n"
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,55 @@
+"""SampleWriter: crops saved where trainer.data.scan finds them, atomically."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from asl_live.capture import SampleWriter
+from trainer.data import scan
+from trainer.hands import read_rgb
+
+
+def crop(seed: int, size: int = 64) -> np.ndarray:
+    return np.random.default_rng(seed).integers(0, 256, (size, size, 3), dtype=np.uint8)
+
+
+def test_saved_crops_read_back_by_trainer_scan(tmp_path: Path):
+    w = SampleWriter(tmp_path / "samples")
+    assert w.counts() == {d: 0 for d in range(10)}
+    saved = {}
+    for i, digit in enumerate([3, 3, 7, 0, 3]):
+        c = crop(i)
+        p = w.save(digit, c)
+        assert p.parent == tmp_path / "samples" / str(digit) and p.suffix == ".png"
+        saved[p] = (digit, c)
+    assert len(saved) == 5  # unique names even within one second
+    assert w.counts() == {**{d: 0 for d in range(10)}, 3: 3, 7: 1, 0: 1}
+    assert w.total() == 5
+    samples = scan(tmp_path / "samples")
+    assert sorted((s.path, s.label) for s in samples) == sorted((p, d) for p, (d, _) in saved.items())
+    for p, (_, c) in saved.items():
+        np.testing.assert_array_equal(read_rgb(p), c)  # lossless, and RGB order preserved
+
+
+def test_no_temporary_files_left(tmp_path: Path):
+    w = SampleWriter(tmp_path)
+    w.save(5, crop(0))
+    assert [p.name.startswith(".") for p in (tmp_path / "5").iterdir()] == [False]
+
+
+@pytest.mark.parametrize("digit", [-1, 10, 2.0, "3", True])
+def test_bad_digit_rejected(tmp_path: Path, digit):
+    with pytest.raises(ValueError):
+        SampleWriter(tmp_path).save(digit, crop(0))
+
+
+def test_bad_crop_rejected(tmp_path: Path):
+    w = SampleWriter(tmp_path)
+    with pytest.raises(ValueError):
+        w.save(1, np.zeros((8, 8), np.uint8))
+    with pytest.raises(ValueError):
+        w.save(1, np.zeros((8, 8, 3), np.float32))
+    assert w.total() == 0

@@ -1,0 +1,33 @@
+"""The figures every model comparison relies on."""
+
+import numpy as np
+import pytest
+
+from trainer.evaluate import NO_HAND, evaluate, expected_calibration_error, format_report
+from trainer.train import fit_temperature
+
+
+def test_no_hand_counts_as_error_and_separately():
+    labels = np.array([0, 0, 1, 1, 2])
+    pred = np.array([0, NO_HAND, 1, 0, 2])
+    r = evaluate(labels, pred)
+    assert r["accuracy"] == pytest.approx(3 / 5)
+    assert r["accuracy_with_hand"] == pytest.approx(3 / 4)
+    assert r["no_hand"] == {"count": 1, "rate": 0.2}
+    assert r["per_class"]["0"] == {"precision": 0.5, "recall": 0.5, "f1": 0.5, "support": 2, "no_hand": 1}
+    assert r["per_class"]["1"]["recall"] == 0.5 and r["per_class"]["1"]["precision"] == 1.0
+    assert r["confusion"][1][0] == 1 and sum(map(sum, r["confusion"])) == 4
+    text = format_report(r, "t")
+    assert "accuracy 0.6000" in text and "no hand 1 (20.0%)" in text
+
+
+def test_calibration_error_and_temperature():
+    assert expected_calibration_error(np.array([0.9, 0.9]), np.array([True, True])) == pytest.approx(0.1)
+    rng = np.random.default_rng(0)
+    labels = rng.integers(0, 10, 2000)
+    logits = rng.normal(0, 1, (2000, 10))
+    logits[np.arange(2000), labels] += 2.0
+    # For a unit-variance Gaussian shift of 2 the true log-odds are 2x the scores: T = 1/2.
+    assert fit_temperature(logits, labels) == pytest.approx(0.5, rel=0.1)
+    overconfident = logits * 4  # the same ranking, far too sure of itself
+    assert fit_temperature(overconfident, labels) == pytest.approx(2.0, rel=0.1)

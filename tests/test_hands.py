@@ -1,0 +1,137 @@
+"""The shared cropping path on real shared images, and the crop cache."""
+
+import numpy as np
+import pytest
+
+from trainer.cache import NO_HAND, CropCache
+from trainer.crops import crop_samples
+from trainer.data import scan
+from trainer.features import normalise_landmarks
+from trainer.hands import CropSettings, HandCropper, crop_box, read_rgb, square_box
+
+from _paths import HAND_MODEL, kaggle_image, sld_images
+
+
+@pytest.fixture(scope="module")
+def cropper():
+    with HandCropper(HAND_MODEL, CropSettings(size=64)) as c:
+        yield c
+
+
+def test_crop_on_kaggle_image(cropper):
+    rgb = read_rgb(kaggle_image(5, 10))
+    obs = cropper.observe(rgb)
+    assert obs is not None
+    assert obs.crop.shape == (64, 64, 3) and obs.crop.dtype == np.uint8
+    assert obs.landmarks.shape == (21, 3)
+    h, w = rgb.shape[:2]
+    assert (obs.landmarks[:, 0] > -5).all() and (obs.landmarks[:, 0] < w + 5).all()
+    x0, y0, side = obs.box
+    assert side > np.ptp(obs.landmarks[:, :2], axis=0).max()  # the box holds every landmark
+    assert obs.handedness in ("Left", "Right")
+    assert obs.crop.mean() > 10  # a hand, not the black background only
+
+
+def test_hand_filling_the_frame_found_after_padding(cropper):
+    found_plain = found = 0
+    paths = [p for d in range(10) for p in sld_images(d)[:3]]
+    for path in paths:
+        rgb = read_rgb(path)
+        assert rgb.shape[:2] == (100, 100)
+        found_plain += cropper._detect(rgb) is not None
+        found += cropper.observe(rgb) is not None
+    assert found == len(paths)
+    assert found > found_plain or found_plain == len(paths)
+
+
+def test_no_hand_in_a_blank_frame(cropper):
+    assert cropper.observe(np.full((240, 320, 3), 90, np.uint8)) is None
+
+
+def test_unreadable_files(tmp_path):
+    (tmp_path / "x.jpg").write_bytes(b"\xff\xd8 not really a jpeg")
+    assert read_rgb(tmp_path / "x.jpg") is None
+    (tmp_path / "e.png").write_bytes(b"")
+    assert read_rgb(tmp_path / "e.png") is None
+
+
+def test_crop_box_replicates_border_outside_frame():
+    rgb = np.zeros((50, 50, 3), np.uint8)
+    rgb[:, :25] = 200
+    crop = crop_box(rgb, (-50, 0, 100), 20)  # half of the box lies left of the frame
+    assert crop.shape == (20, 20, 3)
+    assert crop[:, 0].min() == 200 and crop[:, -1].max() == 0
+    assert square_box(np.array([[0, 0], [10, 20]], float), 0.25)[2] == pytest.approx(30)
+
+
+def test_landmark_normalisation_ignores_position_scale_and_hand():
+    rng = np.random.default_rng(0)
+    pts = rng.uniform(100, 200, (21, 3)).astype(np.float32)
+    moved = pts * 2.5 + np.array([40, -30, 0], np.float32)
+    mirrored = pts.copy()
+    mirrored[:, 0] = 1000 - mirrored[:, 0]
+    a = normalise_landmarks(pts, "Right")
+    assert np.allclose(a, normalise_landmarks(moved, "Right"), atol=1e-5)
+    assert np.allclose(a, normalise_landmarks(mirrored, "Left"), atol=1e-5)
+    assert np.linalg.norm(a.reshape(21, 2)[9]) == pytest.approx(1.0)
+
+
+def test_crop_cache_skips_mediapipe_on_second_run(tmp_path, monkeypatch):
+    root = tmp_path / "d" / "4"
+    root.mkdir(parents=True)
+    for k in (1, 2, 3):
+        (root / f"{k}.jpeg").write_bytes(kaggle_image(4, k).read_bytes())
+    (root / "bad.jpg").write_bytes(b"garbage")
+    samples = scan(root.parent)
+    first = crop_samples(samples, HAND_MODEL, cache_root=tmp_path / "cache")
+    assert first.from_cache == 0 and len(first.unreadable) == 1 and len(first.samples) == 3
+    assert "1 unreadable" in first.summary()
+
+    import trainer.crops
+
+    def boom(*a, **k):
+        raise AssertionError("MediaPipe ran although everything was cached")
+
+    monkeypatch.setattr(trainer.crops, "HandCropper", boom)
+    second = crop_samples(samples[:3] if samples[0].path.name != "bad.jpg" else samples[1:], HAND_MODEL,
+                          cache_root=tmp_path / "cache")
+    assert second.from_cache == 3
+    for a, b in zip(first.observations, second.observations):
+        assert np.array_equal(a.crop, b.crop) and np.allclose(a.landmarks, b.landmarks)
+
+    # Other crop settings are another key: nothing from the first run applies.
+    other = CropCache(tmp_path / "cache", CropSettings(size=32), HAND_MODEL)
+    assert other.get(samples[0].digest) is None
+
+
+def test_cache_records_no_hand_and_survives_corruption(tmp_path):
+    cache = CropCache(tmp_path, CropSettings(), HAND_MODEL)
+    cache.put("abc", None)
+    assert cache.get("abc") == NO_HAND
+    path = cache._path("abc")
+    path.write_bytes(b"corrupt")
+    assert cache.get("abc") is None and not path.exists()
+
+
+def test_grey_photos_are_found_far_more_often_with_enhancement():
+    from trainer.variants import VARIANTS
+
+    greys = [VARIANTS["gray"](read_rgb(kaggle_image(d, k))) for d in range(10) for k in (11, 12)]
+    counts = {}
+    for enhance in (False, True):
+        with HandCropper(HAND_MODEL, CropSettings(enhance=enhance)) as c:
+            counts[enhance] = sum(c.landmarks(g) is not None for g in greys)
+    assert counts[True] >= 0.85 * len(greys)
+    assert counts[True] > counts[False] + 4, counts
+
+
+def test_variants_keep_the_image_usable():
+    from trainer.variants import VARIANTS
+
+    rgb = read_rgb(kaggle_image(2, 5))
+    for name, f in VARIANTS.items():
+        out = f(rgb)
+        assert out.dtype == np.uint8 and out.ndim == 3 and out.shape[2] == 3, name
+    assert VARIANTS["low64"](rgb).shape[:2] == (64, 64)
+    assert np.array_equal(VARIANTS["mirror"](rgb)[:, 0], rgb[:, -1])
+    assert VARIANTS["dark"](rgb).mean() < rgb.mean() < VARIANTS["bright"](rgb).mean()

@@ -1,0 +1,84 @@
+"""AppSettings: JSON round trip, and never a crash on a bad file."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from asl_live import settings as settings_mod
+from asl_live.settings import AppSettings, settings_path
+from asl_live.smoothing import SmoothingSettings
+
+
+def test_default_location_is_data_dir(user_dirs):
+    assert settings_path() == user_dirs["data"] / "settings.json"
+    assert AppSettings.load() == AppSettings()  # no file yet
+    s = AppSettings(camera=2, source="/videos/a.mp4", model="/m", geometry="AdnQyw==")
+    assert s.save() == settings_path()
+    assert AppSettings.load() == s
+    assert settings_mod.load() == s  # module-level helpers do the same
+
+
+def test_round_trip_given_path(tmp_path: Path):
+    s = AppSettings(camera=1, loop=False, smoothing_window=5, smoothing_threshold=0.7, show_landmarks=False,
+                    capture_dir=str(tmp_path / "caps"), window_state="xyz")
+    path = settings_mod.save(s, tmp_path / "nested" / "s.json")
+    assert AppSettings.load(path) == s
+    assert json.loads(path.read_text())["smoothing_window"] == 5
+    assert [p.name for p in path.parent.iterdir()] == ["s.json"]  # no temporary files left
+
+
+@pytest.mark.parametrize("content", [b"", b"{not json", b"\xff\xfe\x00garbage", b"[1, 2, 3]", b"null", b'"text"'])
+def test_corrupt_file_gives_defaults(tmp_path: Path, content: bytes):
+    path = tmp_path / "settings.json"
+    path.write_bytes(content)
+    assert AppSettings.load(path) == AppSettings()
+
+
+def test_wrong_types_and_unknown_keys_fall_back_per_field(tmp_path: Path):
+    path = tmp_path / "settings.json"
+    path.write_text(json.dumps({
+        "camera": "zero", "loop": 1, "smoothing_window": 12, "smoothing_threshold": 1,
+        "smoothing_hysteresis": "NaN", "absent_frames": True, "model": None, "source": 5,
+        "future_option": {"x": 1},
+    }))
+    s = AppSettings.load(path)
+    d = AppSettings()
+    assert (s.camera, s.loop, s.absent_frames, s.source, s.smoothing_hysteresis) == (
+        d.camera, d.loop, d.absent_frames, d.source, d.smoothing_hysteresis)
+    assert s.smoothing_window == 12
+    assert s.smoothing_threshold == 1.0 and isinstance(s.smoothing_threshold, float)
+
+
+def test_non_finite_float_rejected(tmp_path: Path):
+    path = tmp_path / "settings.json"
+    path.write_text('{"smoothing_threshold": NaN}')
+    assert AppSettings.load(path).smoothing_threshold == AppSettings().smoothing_threshold
+
+
+def test_unreadable_path_gives_defaults(tmp_path: Path):
+    assert AppSettings.load(tmp_path) == AppSettings()  # a directory, not a file
+
+
+def test_smoothing_conversion():
+    s = AppSettings()
+    assert s.smoothing() == SmoothingSettings().validated()
+    s.set_smoothing(SmoothingSettings(window=0, threshold=0.8, hysteresis=0.1, absent_frames=5))
+    assert (s.smoothing_window, s.smoothing_threshold, s.smoothing_hysteresis, s.absent_frames) == (1, 0.8, 0.1, 5)
+    s.smoothing_window = -3  # a hand-edited file: still usable
+    assert s.smoothing().window == 1
+
+
+def test_failed_save_keeps_previous_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    path = AppSettings(camera=3).save(tmp_path / "s.json")
+
+    def boom(*a, **k):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(os, "replace", boom)
+    with pytest.raises(OSError):
+        AppSettings(camera=4).save(path)
+    assert AppSettings.load(path).camera == 3

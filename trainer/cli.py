@@ -1,0 +1,160 @@
+"""`asl-train`: fetch the data, train a model bundle, evaluate one. Headless, for any machine.
+
+Exit codes: 0 success, 1 failure while working, 2 bad input or missing prerequisite
+(no data, no credentials, no hand model, unusable bundle), 130 cancelled with Ctrl-C.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+# Quiet TensorFlow's start-up chatter before it is imported anywhere below.
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+os.environ.setdefault("GLOG_minloglevel", "2")
+
+
+def _err(msg: str) -> None:
+    print(f"asl-train: {msg}", file=sys.stderr)
+
+
+def _hand_model(args) -> Path:
+    from .handmodel import print_progress, resolve_hand_model
+
+    return resolve_hand_model(args.hand_model, progress=print_progress)
+
+
+def _log(msg: str) -> None:
+    print(msg, file=sys.stderr, flush=True)
+
+
+def cmd_download(args) -> int:
+    from .kaggle_fetch import download_kaggle
+    from .paths import data_dir
+
+    from functools import partial
+
+    from .handmodel import print_progress
+
+    dest = Path(args.dest) if args.dest else data_dir() / "datasets"
+    root = download_kaggle(dest, progress=partial(print_progress, label="Downloading Kaggle dataset"))
+    print(root)
+    return 0
+
+
+def cmd_train(args) -> int:
+    from .data import SplitSettings
+    from .hands import CropSettings
+    from .pipeline import TrainJob, run_training
+    from .progress import TextProgress
+    from .train import TrainSettings
+
+    job = TrainJob(
+        data=[Path(d) for d in args.data],
+        out=Path(args.out),
+        hand_model=_hand_model(args),
+        crop=CropSettings(size=args.crop_size),
+        split=SplitSettings(seed=args.seed),
+        train=TrainSettings(epochs=args.epochs, batch_size=args.batch_size, fusion=args.fusion, seed=args.seed),
+        limit_per_class=args.limit_per_class,
+        cache_root=Path(args.cache_dir) if args.cache_dir else None,
+        base_model=Path(args.base_model) if args.base_model else None,
+    )
+    meta = run_training(job, progress=TextProgress(), log=_log)
+    from .bundle import bundle_report
+
+    print(bundle_report(meta))
+    print(f"Model bundle written to {job.out}")
+    return 0
+
+
+def cmd_evaluate(args) -> int:
+    from .evaluate import format_report
+    from .pipeline import run_evaluation
+    from .progress import TextProgress
+
+    result = run_evaluation(Path(args.model), [Path(d) for d in args.data], _hand_model(args), args.split,
+                            cache_root=Path(args.cache_dir) if args.cache_dir else None,
+                            variant=args.variant, progress=TextProgress(), log=_log)
+    per_ds = result.pop("datasets")
+    overall = per_ds.get("all") or next(iter(per_ds.values()))
+    out = {**result, **overall, "datasets": {k: v for k, v in per_ds.items() if k != "all"}}
+    if args.json:
+        json.dump(out, sys.stdout, indent=2)
+        print()
+    else:
+        for name, rep in per_ds.items():
+            print(format_report(rep, f"== {name} ({args.split} images, {args.variant}) =="))
+            print()
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from .train import TrainSettings
+    from .variants import VARIANTS
+
+    p = argparse.ArgumentParser(prog="asl-train", description=__doc__.split("\n")[0])
+    sub = p.add_subparsers(dest="command", required=True)
+
+    d = sub.add_parser("download", help="fetch the Kaggle ASL digit dataset (needs Kaggle credentials)")
+    d.add_argument("--dest", help="data directory (default: the user's asl-live data folder)/datasets")
+    d.set_defaults(func=cmd_download)
+
+    def common(sp):
+        sp.add_argument("--data", action="append", required=True, metavar="DIR",
+                        help="image root (Kaggle layout or <digit>/ class folders); repeatable")
+        sp.add_argument("--hand-model", metavar="PATH",
+                        help="MediaPipe hand_landmarker.task (default: $ASL_LIVE_HAND_MODEL, cache, download)")
+        sp.add_argument("--cache-dir", metavar="DIR", help="crop cache folder (default: the user cache)")
+
+    t = sub.add_parser("train", help="train a model bundle")
+    common(t)
+    t.add_argument("--out", required=True, metavar="DIR", help="bundle folder to write (replaced atomically)")
+    t.add_argument("--epochs", type=int, default=TrainSettings.epochs)
+    t.add_argument("--batch-size", type=int, default=64)
+    t.add_argument("--crop-size", type=int, default=64)
+    t.add_argument("--fusion", choices=["fused", "crop", "landmarks"], default="fused",
+                   help="model inputs: crop CNN + landmarks (default), crop only, landmarks only")
+    t.add_argument("--seed", type=int, default=1234)
+    t.add_argument("--limit-per-class", type=int, metavar="N", help="use at most N images per digit and dataset")
+    t.add_argument("--base-model", metavar="DIR", help="fine-tune this bundle instead of training from scratch")
+    t.set_defaults(func=cmd_train)
+
+    e = sub.add_parser("evaluate", help="evaluate a model bundle on image folders")
+    common(e)
+    e.add_argument("--model", required=True, metavar="DIR", help="model bundle folder")
+    e.add_argument("--split", choices=["all", "test"], default="all",
+                   help="all images (default), or only the held-out test split the bundle was trained with")
+    e.add_argument("--variant", choices=list(VARIANTS), default="plain",
+                   help="evaluate on altered images: mirror (left hands), gray, low64 (64 px), dark, bright")
+    e.add_argument("--json", action="store_true", help="JSON on stdout (progress stays on stderr)")
+    e.set_defaults(func=cmd_evaluate)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    from .bundle import BundleError
+    from .data import DataError
+    from .handmodel import HandModelError
+    from .kaggle_fetch import DownloadError
+    from .progress import Cancelled
+
+    try:
+        return args.func(args)
+    except (DataError, HandModelError, BundleError, DownloadError) as e:
+        _err(str(e))
+        return 2
+    except (Cancelled, KeyboardInterrupt):
+        _err("cancelled")
+        return 130
+    except ValueError as e:
+        _err(str(e))
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

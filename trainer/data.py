@@ -1,0 +1,225 @@
+"""Finding labelled images on disk, deduplicating them and splitting them honestly.
+
+Supported layouts (any number of roots at once):
+- the Kaggle download: `American Sign Language Digits Dataset/<d>/Input Images - Sign <d>/*.jpeg`
+- plain class folders: `<root>/<d>/*.jpg|jpeg|png` (any case), nested at most one level down
+  (`<root>/Dataset/<d>/...`), which is also how the app saves captured samples.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+IMAGE_EXTS = {".jpg", ".jpeg", ".png", ".bmp", ".webp"}
+KAGGLE_DIR = "American Sign Language Digits Dataset"
+DIGITS = tuple(str(d) for d in range(10))
+
+
+@dataclass(frozen=True)
+class Sample:
+    path: Path
+    label: int
+    dataset: str  # name of the root it came from; splits and reports are per dataset
+    group: str  # participant id where known, else the file's own content hash
+    digest: str  # sha256 of the file: deduplication and the crop-cache key
+
+
+@dataclass
+class ScanReport:
+    """What a scan found and what it skipped, for the summary line users read."""
+
+    found: int = 0
+    skipped: Counter = field(default_factory=Counter)  # reason -> count
+    duplicates: int = 0
+
+    def summary(self) -> str:
+        skipped = ", ".join(f"{n} {why}" for why, n in sorted(self.skipped.items())) or "none"
+        return f"{self.found} images, {self.duplicates} duplicates removed, skipped: {skipped}"
+
+
+class DataError(ValueError):
+    """A data root that cannot be used; the message says why."""
+
+
+def _digit_dirs(root: Path) -> dict[int, Path]:
+    return {int(p.name): p for p in root.iterdir() if p.is_dir() and p.name in DIGITS}
+
+
+def _images_in(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith("."))
+
+
+def _layout(root: Path) -> tuple[str, dict[int, list[Path]]]:
+    """Detect the layout under `root`; return (kind, label -> candidate files)."""
+    kaggle = root / KAGGLE_DIR if (root / KAGGLE_DIR).is_dir() else None
+    if kaggle is None and root.name == KAGGLE_DIR:
+        kaggle = root
+    if kaggle is not None:
+        files = {}
+        for d, folder in _digit_dirs(kaggle).items():
+            inputs = [p for p in folder.iterdir() if p.is_dir() and p.name.startswith("Input Images")]
+            files[d] = [f for sub in inputs for f in _images_in(sub)]
+        return "kaggle", files
+    for base in [root, *sorted(p for p in root.iterdir() if p.is_dir())]:
+        dirs = _digit_dirs(base)
+        if dirs:
+            return "folders", {d: _images_in(folder) for d, folder in dirs.items()}
+    raise DataError(
+        f"{root}: no digit folders found. Expected the Kaggle download layout "
+        f"('{KAGGLE_DIR}/<d>/Input Images - Sign <d>/') or class folders '<d>/*.jpg' for d in 0-9."
+    )
+
+
+_NUM = re.compile(r"(\d+)(?!.*\d)")
+# Samples captured by the app: <YYYYmmdd-HHMMSS>_<n>.png. Frames of one held sign are near
+# copies, so a minute of captures of one digit is one group: it never straddles two splits.
+_CAPTURE = re.compile(r"^(\d{8}-\d{4})\d{2}_\d+$")
+
+
+def participant_groups(files: list[tuple[Path, int]]) -> dict[Path, str]:
+    """Group the 218-signer set by participant: each signer's photos carry consecutive numbers
+    with digits 0..9 in order, so a new participant starts wherever the number or the digit
+    does not step up by one. Files without a number get their own group."""
+    numbered = []
+    groups: dict[Path, str] = {}
+    for path, label in files:
+        m = _NUM.search(path.stem)
+        if m:
+            numbered.append((int(m.group(1)), label, path))
+        else:
+            groups[path] = f"file:{path.name}"
+    numbered.sort()
+    gid, prev = 0, None
+    for num, label, path in numbered:
+        if prev is None or not (num == prev[0] + 1 and label == prev[1] + 1):
+            gid += 1
+        groups[path] = f"p{gid}"
+        prev = (num, label)
+    return groups
+
+
+def file_hash(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def scan(root: str | os.PathLike[str], name: str | None = None, report: ScanReport | None = None) -> list[Sample]:
+    """All usable labelled images under one root, deduplicated by content.
+
+    Empty and non-image files are skipped and counted in `report` (decoding is checked later,
+    when the image is cropped). Participant groups come from file numbering for class-folder
+    sets; the Kaggle set has no participant ids, so each image is its own group.
+    """
+    root = Path(root)
+    if not root.is_dir():
+        raise DataError(f"{root}: not a directory")
+    report = report if report is not None else ScanReport()
+    kind, by_label = _layout(root)
+    name = name or root.name
+    candidates: list[tuple[Path, int]] = []
+    for label, paths in sorted(by_label.items()):
+        for p in paths:
+            if p.suffix.lower() not in IMAGE_EXTS:
+                report.skipped["not an image"] += 1
+            elif p.stat().st_size == 0:
+                report.skipped["empty"] += 1
+            else:
+                candidates.append((p, label))
+    groups = participant_groups(candidates) if kind == "folders" else {}
+    if groups and len(groups) < 3 * len(set(groups.values())):
+        groups = {}  # numbering does not follow the one-signer-per-run pattern: no participant ids
+    for path, label in candidates:
+        if m := _CAPTURE.match(path.stem):
+            groups[path] = f"capture:{label}:{m.group(1)}"
+    seen: dict[str, int] = {}
+    samples = []
+    for path, label in candidates:
+        h = file_hash(path)
+        if h in seen:
+            report.duplicates += 1
+            if seen[h] != label:
+                report.skipped["conflicting labels"] += 1
+            continue
+        seen[h] = label
+        samples.append(Sample(path, label, name, groups.get(path, h), h))
+    report.found += len(samples)
+    return samples
+
+
+def scan_many(roots: list[str | os.PathLike[str]], report: ScanReport | None = None) -> list[Sample]:
+    """Scan several roots; dataset names are made unique, duplicates removed across roots too."""
+    report = report if report is not None else ScanReport()
+    out: list[Sample] = []
+    names: Counter = Counter()
+    seen: set[str] = set()
+    for root in roots:
+        base = dataset_name(Path(root))
+        names[base] += 1
+        name = base if names[base] == 1 else f"{base}-{names[base]}"
+        for s in scan(root, name, report):
+            if s.digest in seen:
+                report.duplicates += 1
+                report.found -= 1
+                continue
+            seen.add(s.digest)
+            out.append(s)
+    return out
+
+
+def dataset_name(root: Path) -> str:
+    root = root.resolve()
+    if root.name == KAGGLE_DIR:
+        root = root.parent
+    return root.name or "data"
+
+
+@dataclass(frozen=True)
+class SplitSettings:
+    val: float = 0.15
+    test: float = 0.15
+    seed: int = 1234
+
+
+def split(samples: list[Sample], settings: SplitSettings = SplitSettings()) -> dict[str, list[Sample]]:
+    """Train/val/test, per dataset, by participant group, stratified by digit.
+
+    Groups never straddle two splits, so a signer in the test split was never trained on.
+    Each dataset is split on its own so every dataset has its own held-out test figures.
+    """
+    out: dict[str, list[Sample]] = {"train": [], "val": [], "test": []}
+    for ds in sorted({s.dataset for s in samples}):
+        part = [s for s in samples if s.dataset == ds]
+        rest, test = _group_split(part, settings.test, settings.seed)
+        frac = settings.val / max(1e-9, 1 - settings.test)
+        train, val = _group_split(rest, frac, settings.seed + 1)
+        out["train"] += train
+        out["val"] += val
+        out["test"] += test
+    return out
+
+
+def _group_split(samples: list[Sample], frac: float, seed: int) -> tuple[list[Sample], list[Sample]]:
+    """Hold out about `frac` of the samples, whole groups at a time, stratified where possible."""
+    from sklearn.model_selection import GroupShuffleSplit, StratifiedGroupKFold
+
+    if frac <= 0 or len(samples) < 2:
+        return samples, []
+    n_splits = max(2, int(round(1 / frac)))
+    y = np.array([s.label for s in samples])
+    groups = np.array([s.group for s in samples])
+    n_groups = len(set(groups.tolist()))
+    if n_groups < n_splits:
+        return samples, []
+    try:
+        cv = StratifiedGroupKFold(n_splits=n_splits, shuffle=True, random_state=seed)
+        keep_idx, held_idx = next(cv.split(np.zeros(len(y)), y, groups))
+    except ValueError:  # a digit with fewer images than folds (small capture sets): drop stratification
+        cv = GroupShuffleSplit(n_splits=1, test_size=frac, random_state=seed)
+        keep_idx, held_idx = next(cv.split(np.zeros(len(y)), y, groups))
+    return [samples[i] for i in keep_idx], [samples[i] for i in held_idx]

@@ -1,0 +1,53 @@
+"""The digit classifier: a small CNN on the hand crop, fused with an MLP on the landmarks.
+
+The landmarks carry the handshape independent of skin, light and background; the crop carries
+what the landmarks miss (finger contact, occlusion). Output is logits: softmax and the
+calibration temperature are applied by the inference class.
+"""
+
+from __future__ import annotations
+
+import keras
+from keras import layers
+
+from .features import LANDMARK_FEATURES
+
+NUM_CLASSES = 10
+
+
+def _conv(x, filters: int, strides: int = 1):
+    x = layers.Conv2D(filters, 3, strides=strides, padding="same", use_bias=False)(x)
+    x = layers.BatchNormalization()(x)
+    return layers.Activation("relu")(x)
+
+
+def build_model(crop_size: int = 64, num_classes: int = NUM_CLASSES, fusion: str = "fused") -> keras.Model:
+    """fusion: "fused" (crop + landmarks), "crop" (CNN only) or "landmarks" (MLP only).
+
+    Both inputs always exist so every variant loads and runs through the same code.
+    """
+    crop_in = keras.Input((crop_size, crop_size, 3), name="crop")
+    lm_in = keras.Input((LANDMARK_FEATURES,), name="landmarks")
+    parts = []
+    if fusion in ("fused", "crop"):
+        # About 20 M multiply-adds: well under a millisecond on one CPU core, so the classifier
+        # adds little to the landmarker's time per frame.
+        x = layers.Rescaling(1 / 127.5, offset=-1)(crop_in)
+        x = _conv(x, 24, strides=2)
+        for filters in (32, 64, 128):
+            x = _conv(x, filters)
+            x = layers.MaxPooling2D()(x) if filters < 128 else x
+        x = _conv(x, 128)
+        x = layers.GlobalAveragePooling2D()(x)
+        parts.append(layers.Dropout(0.3)(x))
+    if fusion in ("fused", "landmarks"):
+        y = layers.Dense(128, activation="relu")(lm_in)
+        y = layers.Dense(64, activation="relu")(y)
+        parts.append(y)
+    if not parts:
+        raise ValueError(f"unknown fusion {fusion!r}")
+    z = parts[0] if len(parts) == 1 else layers.Concatenate()(parts)
+    z = layers.Dense(128, activation="relu")(z)
+    z = layers.Dropout(0.3)(z)
+    logits = layers.Dense(num_classes, name="logits")(z)
+    return keras.Model({"crop": crop_in, "landmarks": lm_in}, logits, name=f"asl_digits_{fusion}")

@@ -1,0 +1,186 @@
+"""Training: arrays in, best model out. Progress per epoch, cancel (or Ctrl-C) keeps the best."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+import numpy as np
+
+from .progress import Progress, ShouldStop, never_stop, no_progress
+
+
+@dataclass
+class TrainSettings:
+    epochs: int = 40
+    batch_size: int = 64
+    learning_rate: float = 1e-3
+    patience: int = 8  # epochs without a better validation score before stopping
+    label_smoothing: float = 0.05
+    fusion: str = "fused"  # "fused", "crop" or "landmarks"
+    augment: bool = True
+    seed: int = 1234
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class TrainResult:
+    model: object  # keras.Model with the best weights restored
+    history: dict[str, list[float]]
+    best_epoch: int  # 1-based
+    stopped: str  # "completed", "early-stopping", "cancelled" or "interrupted"
+    temperature: float = 1.0
+
+
+def _augment_fn(crop_size: int, seed: int):
+    """Webcam-minded augmentation on batches: mirror (crop and landmarks together), rotation,
+    zoom, shift, new backgrounds behind black-background hands, light, colour, blur, noise."""
+    import keras
+    import tensorflow as tf
+
+    geometric = keras.Sequential([
+        keras.layers.RandomRotation(0.06, fill_mode="nearest", seed=seed),
+        keras.layers.RandomZoom((-0.15, 0.15), fill_mode="nearest", seed=seed + 1),
+        keras.layers.RandomTranslation(0.08, 0.08, fill_mode="nearest", seed=seed + 2),
+    ])
+
+    def random_backgrounds(n):
+        low = tf.random.uniform([n, 4, 4, 3], 0, 255)
+        bg = tf.image.resize(low, [crop_size, crop_size], method="bilinear")
+        return tf.clip_by_value(bg + tf.random.normal([n, crop_size, crop_size, 3], 0, 12), 0, 255)
+
+    def augment(x, y):
+        crop = tf.cast(x["crop"], tf.float32)
+        lm = tf.reshape(x["landmarks"], [-1, 21, 2])
+        n = tf.shape(crop)[0]
+
+        def coin(p):
+            return tf.random.uniform([n]) < p
+
+        # Black backgrounds (hands cut out) -> textured ones, so clutter is not new to the model.
+        black = tf.reduce_max(crop, axis=-1, keepdims=True) < 20
+        replace = tf.logical_and(black, coin(0.7)[:, None, None, None])
+        crop = tf.where(replace, random_backgrounds(n), crop)
+
+        flip = coin(0.5)
+        crop = tf.where(flip[:, None, None, None], tf.reverse(crop, axis=[2]), crop)
+        lm = tf.where(flip[:, None, None], lm * tf.constant([-1.0, 1.0]), lm)
+        angle = tf.random.uniform([n, 1], -0.3, 0.3)
+        c, s = tf.cos(angle), tf.sin(angle)
+        lm = tf.stack([c * lm[..., 0] - s * lm[..., 1], s * lm[..., 0] + c * lm[..., 1]], axis=-1)
+        lm = lm * tf.random.uniform([n, 1, 1], 0.9, 1.1) + tf.random.normal(tf.shape(lm), 0, 0.03)
+
+        crop = geometric(crop, training=True)
+        gray = tf.image.grayscale_to_rgb(tf.image.rgb_to_grayscale(crop))
+        crop = tf.where(coin(0.15)[:, None, None, None], gray, crop)
+        mean = tf.reduce_mean(crop, axis=[1, 2, 3], keepdims=True)
+        contrast = tf.random.uniform([n, 1, 1, 1], 0.6, 1.4)
+        brightness = tf.random.uniform([n, 1, 1, 1], -50, 50)
+        colour = tf.random.uniform([n, 1, 1, 3], 0.85, 1.15)
+        crop = ((crop - mean) * contrast + mean + brightness) * colour
+        blurred = tf.nn.avg_pool2d(crop, 3, 1, "SAME")
+        crop = tf.where(coin(0.25)[:, None, None, None], blurred, crop)
+        crop = crop + tf.random.normal(tf.shape(crop), 0, 1) * tf.random.uniform([n, 1, 1, 1], 0, 8)
+        crop = tf.clip_by_value(crop, 0, 255)
+        return {"crop": crop, "landmarks": tf.reshape(lm, [-1, 42])}, y
+
+    return augment
+
+
+def make_dataset(inputs: dict[str, np.ndarray], labels: np.ndarray, batch_size: int, training: bool, seed: int = 0):
+    import tensorflow as tf
+
+    ds = tf.data.Dataset.from_tensor_slices(({k: v for k, v in inputs.items()}, labels))
+    if training:
+        ds = ds.shuffle(len(labels), seed=seed, reshuffle_each_iteration=True)
+    ds = ds.batch(batch_size)
+    if training:
+        ds = ds.map(_augment_fn(inputs["crop"].shape[1], seed), num_parallel_calls=tf.data.AUTOTUNE)
+    else:
+        ds = ds.map(lambda x, y: ({"crop": tf.cast(x["crop"], tf.float32), "landmarks": x["landmarks"]}, y))
+    return ds.prefetch(tf.data.AUTOTUNE)
+
+
+def fit_temperature(logits: np.ndarray, labels: np.ndarray) -> float:
+    """Temperature that minimises the validation negative log-likelihood, so the app's
+    confidence threshold means what it says."""
+    if len(labels) == 0:
+        return 1.0
+    best_t, best_nll = 1.0, np.inf
+    for t in np.exp(np.linspace(np.log(0.25), np.log(8.0), 161)):
+        z = logits / t
+        z = z - z.max(axis=1, keepdims=True)
+        nll = -np.mean(z[np.arange(len(labels)), labels] - np.log(np.exp(z).sum(axis=1)))
+        if nll < best_nll:
+            best_t, best_nll = float(t), nll
+    return best_t
+
+
+def train(
+    train_inputs: dict[str, np.ndarray],
+    train_labels: np.ndarray,
+    val_inputs: dict[str, np.ndarray],
+    val_labels: np.ndarray,
+    settings: TrainSettings = TrainSettings(),
+    *,
+    initial_model=None,
+    progress: Progress = no_progress,
+    should_stop: ShouldStop = never_stop,
+) -> TrainResult:
+    """Fit a model (a new one, or fine-tune `initial_model`), keeping the weights of the epoch
+    with the lowest validation loss (finer-grained than accuracy, which saturates early)."""
+    import keras
+
+    from .model import build_model
+
+    keras.utils.set_random_seed(settings.seed)
+    model = initial_model or build_model(train_inputs["crop"].shape[1], fusion=settings.fusion)
+    model.compile(
+        optimizer=keras.optimizers.Adam(settings.learning_rate),
+        loss=keras.losses.CategoricalCrossentropy(from_logits=True, label_smoothing=settings.label_smoothing),
+        metrics=["accuracy"],
+    )
+    one_hot = lambda y: np.eye(10, dtype=np.float32)[y]  # noqa: E731
+    train_ds = make_dataset(train_inputs, one_hot(train_labels), settings.batch_size, settings.augment, settings.seed)
+    has_val = len(val_labels) > 0
+    val_ds = make_dataset(val_inputs, one_hot(val_labels), 256, False) if has_val else None
+    monitor = "val_loss" if has_val else "loss"
+    state = {"best": np.inf, "weights": None, "epoch": 0, "stopped": "completed", "wait": 0}
+
+    class Watch(keras.callbacks.Callback):
+        def on_train_batch_end(self, batch, logs=None):
+            if should_stop():
+                state["stopped"] = "cancelled"
+                self.model.stop_training = True
+
+        def on_epoch_end(self, epoch, logs=None):
+            logs = logs or {}
+            score = logs.get(monitor, np.inf)
+            if score < state["best"]:
+                state.update(best=score, weights=self.model.get_weights(), epoch=epoch + 1, wait=0)
+            else:
+                state["wait"] += 1
+                if state["wait"] >= settings.patience:
+                    state["stopped"] = "early-stopping"
+                    self.model.stop_training = True
+            shown = "  ".join(f"{k} {v:.4f}" for k, v in logs.items() if "accuracy" in k or "loss" in k)
+            progress("Training", epoch + 1, settings.epochs, f"epoch {epoch + 1}: {shown}")
+
+    history: dict[str, list[float]] = {}
+    try:
+        plateau = keras.callbacks.ReduceLROnPlateau(monitor=monitor, factor=0.5, patience=3, min_lr=1e-5)
+        h = model.fit(train_ds, validation_data=val_ds, epochs=settings.epochs, callbacks=[Watch(), plateau],
+                      verbose=0)
+        history = {k: [float(v) for v in vals] for k, vals in h.history.items()}
+    except KeyboardInterrupt:
+        state["stopped"] = "interrupted"
+        history = {k: [float(v) for v in vals] for k, vals in getattr(model, "history", None).history.items()} \
+            if getattr(model, "history", None) is not None else {}
+    if state["weights"] is not None:
+        model.set_weights(state["weights"])
+    temperature = 1.0
+    if has_val and state["weights"] is not None:
+        logits = model.predict(val_ds, verbose=0)
+        temperature = fit_temperature(logits, val_labels)
+    return TrainResult(model, history, state["epoch"], state["stopped"], temperature)

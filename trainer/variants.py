@@ -1,0 +1,36 @@
+"""Image variants for robustness figures: what a different camera or person does to a photo.
+
+Applied to the decoded RGB image before cropping, so the landmarker sees them too.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import cv2
+import numpy as np
+
+
+def _gray(rgb: np.ndarray) -> np.ndarray:
+    return cv2.cvtColor(cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY), cv2.COLOR_GRAY2RGB)
+
+
+def _low64(rgb: np.ndarray) -> np.ndarray:
+    h, w = rgb.shape[:2]
+    s = 64 / max(h, w)
+    return cv2.resize(rgb, (max(1, round(w * s)), max(1, round(h * s))), interpolation=cv2.INTER_AREA)
+
+
+def _gamma(g: float) -> Callable[[np.ndarray], np.ndarray]:
+    lut = np.clip(255 * (np.arange(256) / 255) ** g, 0, 255).astype(np.uint8)
+    return lambda rgb: cv2.LUT(rgb, lut)
+
+
+VARIANTS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
+    "plain": lambda rgb: rgb,
+    "mirror": lambda rgb: np.ascontiguousarray(rgb[:, ::-1]),  # a left hand
+    "gray": _gray,
+    "low64": _low64,  # a 64 px photo: far from the camera or a cheap sensor
+    "dark": _gamma(2.2),  # a dim room
+    "bright": _gamma(0.45),  # a window behind the camera
+}
