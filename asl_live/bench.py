@@ -22,7 +22,7 @@ import numpy as np
 
 from trainer import atomicio
 from trainer.bundle import Classifier
-from trainer.hands import HandCropper, HandObservation
+from trainer.hands import HandCropper
 
 from .drawing import draw_overlay
 from .live import STAGES, FrameResult, LivePipeline
@@ -52,13 +52,6 @@ def _stats(values: list[float]) -> dict[str, float]:
     if a.size == 0:
         return {"median": 0.0, "p95": 0.0, "mean": 0.0}
     return {"median": float(np.median(a)), "p95": float(np.percentile(a, 95)), "mean": float(a.mean())}
-
-
-def _warm_classifier(classifier: Classifier) -> None:
-    """Trace the classifier's tf.function before timing, whether or not the first frames hold a hand."""
-    size = classifier.crop_settings.size
-    pts = np.random.default_rng(0).uniform(0, size, (21, 3)).astype(np.float32)
-    classifier.predict(HandObservation(np.zeros((size, size, 3), np.uint8), pts, (0.0, 0.0, float(size)), "Right", 1.0))
 
 
 def _time_full(pipeline: LivePipeline, f: Frame) -> tuple[FrameResult, dict[str, float]]:
@@ -147,7 +140,7 @@ def run_bench(
     frames, fps = decode_all(source, max_frames)
     if not frames:
         raise ValueError(f"{source}: no frames")
-    _warm_classifier(classifier)
+    classifier.warm_up()
     results, timings, base = _passes(frames, hand_model, classifier, smoothing, interleave)
 
     warm = WARMUP_FRAMES if len(frames) > 2 * WARMUP_FRAMES else 0

@@ -172,6 +172,12 @@ class Classifier:
     def predict(self, obs: HandObservation) -> np.ndarray:
         return self.predict_batch([obs])[0]
 
+    def warm_up(self) -> None:
+        """Run one dummy hand so the first real one (or the first timed frame) pays no set-up."""
+        size = self.crop_settings.size
+        pts = np.random.default_rng(0).uniform(0, size, (21, 3)).astype(np.float32)
+        self.predict(HandObservation(np.zeros((size, size, 3), np.uint8), pts, (0.0, 0.0, float(size)), "Right", 1.0))
+
     @property
     def test_metrics(self) -> dict:
         """Per-dataset held-out figures recorded at training time (for the accuracy panel)."""

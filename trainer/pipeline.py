@@ -4,7 +4,6 @@ image folders -> crops -> split -> train -> evaluate -> bundle, and bundle + fol
 from __future__ import annotations
 
 import hashlib
-import os
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path

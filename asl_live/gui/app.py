@@ -46,4 +46,19 @@ def run_app(args: argparse.Namespace) -> int:
     window = create_window(resolve_options(args))
     window.show()
     splash.finish(window)
+    _close_on_signals(window)
     return app.exec()
+
+
+def _close_on_signals(window) -> None:
+    """Ctrl-C or SIGTERM close the window properly (settings saved, threads joined). Python
+    only runs signal handlers between bytecodes, so a timer wakes it up now and then."""
+    import signal
+
+    from PySide6.QtCore import QTimer
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: window.close())
+    timer = QTimer(window)
+    timer.timeout.connect(lambda: None)
+    timer.start(250)

@@ -21,7 +21,7 @@ class LiveAccuracy:
     confusion: np.ndarray = field(default_factory=lambda: np.zeros((10, 10), dtype=int))  # [shown, decided]
     undecided: np.ndarray = field(default_factory=lambda: np.zeros(10, dtype=int))  # per shown digit
 
-    def record(self, label: int, decision: "Decision") -> None:
+    def record(self, label: int, decision: Decision) -> None:
         """Count one frame on which the user showed `label`."""
         if decision.state == "digit" and decision.digit is not None:
             self.confusion[label, decision.digit] += 1
@@ -32,7 +32,7 @@ class LiveAccuracy:
         self.confusion[:] = 0
         self.undecided[:] = 0
 
-    def copy(self) -> "LiveAccuracy":
+    def copy(self) -> LiveAccuracy:
         return LiveAccuracy(self.confusion.copy(), self.undecided.copy())
 
     @property

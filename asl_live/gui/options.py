@@ -12,10 +12,9 @@ import argparse
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from trainer import paths
-
 from asl_live.gui.retrain import RetrainConfig
 from asl_live.settings import AppSettings
+from trainer import paths
 
 PACKAGE_ROOT = Path(__file__).resolve().parents[2]
 

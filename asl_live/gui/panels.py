@@ -6,8 +6,24 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QButtonGroup, QCheckBox, QComboBox, QFormLayout, QGridLayout, QGroupBox, QHBoxLayout, QLabel,
-    QListWidget, QPlainTextEdit, QProgressBar, QPushButton, QSizePolicy, QSlider, QSpinBox, QVBoxLayout, QWidget,
+    QButtonGroup,
+    QCheckBox,
+    QComboBox,
+    QFormLayout,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QPlainTextEdit,
+    QProgressBar,
+    QPushButton,
+    QSizePolicy,
+    QSlider,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
 )
 
 from asl_live.gui.live_accuracy import LiveAccuracy
@@ -63,6 +79,8 @@ class LivePanel(QWidget):
         self.threshold_slider.valueChanged.connect(self._emit_smoothing)
 
         showing = QGroupBox("I am showing")
+        showing.setStyleSheet("QPushButton:checked { background: #2e9f5a; color: white; font-weight: bold; "
+                              "border: 1px solid #23784a; border-radius: 3px; padding: 3px; }")
         grid = QGridLayout(showing)
         grid.setSpacing(4)
         self.digit_buttons = QButtonGroup(self)
@@ -100,6 +118,7 @@ class LivePanel(QWidget):
         self.confusion = ConfusionView()
         v.addLayout(top)
         v.addWidget(self.confusion, 1)
+        v.addWidget(_muted("Rows: the digit you showed. Columns: the digit the app decided."))
 
         layout = QVBoxLayout(self)
         layout.addWidget(box)
@@ -127,11 +146,13 @@ class LivePanel(QWidget):
     def show_accuracy(self, acc: LiveAccuracy) -> None:
         undecided = int(acc.undecided.sum())
         if acc.decided == 0 and undecided == 0:
-            self.accuracy_label.setText("Not scored yet.")
+            text = "Not scored yet."
+        elif acc.decided == 0:
+            text = f"No decision yet ({undecided} frames showed nothing or “?”)."
         else:
-            self.accuracy_label.setText(
-                f"<b>{_pct(acc.accuracy)}</b> right: {acc.correct} of {acc.decided} frames with a decision"
-                f" ({undecided} frames showed nothing or '?')")
+            text = (f"<b>{_pct(acc.accuracy)}</b> right: {acc.correct} of {acc.decided} frames with a decision;"
+                    f" {undecided} showed nothing or “?”.")
+        self.accuracy_label.setText(text)
         self.confusion.set_matrix(acc.confusion)
 
 
@@ -141,6 +162,7 @@ class ModelPanel(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._metrics: dict = {}
+        self._path: Path | None = None
         self.path_label = _muted("No model loaded.")
         self.dataset_combo = QComboBox()
         self.dataset_combo.setFocusPolicy(Qt.FocusPolicy.NoFocus)
@@ -148,7 +170,7 @@ class ModelPanel(QWidget):
         self.summary = QLabel()
         self.summary.setWordWrap(True)
         self.table = make_table()
-        self.table.setMinimumHeight(200)
+        self.table.setFixedHeight(11 * 20 + 8)  # header + ten digits, no scrolling
         self.confusion = ConfusionView()
         row = QHBoxLayout()
         row.addWidget(QLabel("Test split:"))
@@ -157,11 +179,13 @@ class ModelPanel(QWidget):
         layout.addWidget(self.path_label)
         layout.addLayout(row)
         layout.addWidget(self.summary)
-        layout.addWidget(self.table, 1)
+        layout.addWidget(self.table)
         layout.addWidget(self.confusion, 1)
+        layout.addWidget(_muted("Rows: true digit. Columns: predicted digit. Figures are from the held-out "
+                                "test split recorded when the model was trained."))
 
     def set_model(self, path: Path | None, metrics: dict | None) -> None:
-        self._metrics = metrics or {}
+        self._metrics, self._path = metrics or {}, path
         self.path_label.setText(f"Model: {path}" if path else "No model loaded.")
         self.dataset_combo.blockSignals(True)
         self.dataset_combo.clear()
@@ -175,8 +199,7 @@ class ModelPanel(QWidget):
     def _show_dataset(self, name: str) -> None:
         rep = self._metrics.get(name)
         if not rep:
-            self.summary.setText("This model has no recorded test figures." if self.path_label.text() != "No model loaded."
-                                 else "")
+            self.summary.setText("This model has no recorded test figures." if self._path else "")
             fill_table(self.table, [], [])
             self.confusion.set_matrix(None)
             return
@@ -212,8 +235,10 @@ class TrainPanel(QWidget):
             label.setStyleSheet("QLabel { border: 1px solid palette(mid); border-radius: 3px; padding: 2px; }")
             self.count_labels.append(label)
             g.addWidget(label, d // 5, d % 5)
-        self.capture_box = QCheckBox("Save samples continuously for the digit selected on the Live tab")
+        self.capture_box = QCheckBox("Keep saving samples of the selected digit")
         self.capture_box.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.capture_box.setToolTip("While on, every frame with a hand is saved as a sample of the digit "
+                                    "selected on the Live tab (as when holding its key).")
         self.capture_box.toggled.connect(self.capture_toggled)
         self.samples_path = _muted()
         g.addWidget(self.capture_box, 2, 0, 1, 5)
@@ -224,6 +249,8 @@ class TrainPanel(QWidget):
         self.roots_list = QListWidget()
         self.roots_list.setMaximumHeight(80)
         self.roots_list.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.roots_list.setWordWrap(True)
+        self.roots_list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.add_button = QPushButton("Add folder…")
         self.remove_button = QPushButton("Remove")
         self.download_button = QPushButton("Download Kaggle dataset")
@@ -250,8 +277,8 @@ class TrainPanel(QWidget):
         self.retrain_button.clicked.connect(self.retrain_clicked)
         self.cancel_button.clicked.connect(self.cancel_clicked)
         self.progress = QProgressBar()
-        self.progress.setTextVisible(True)
         self.progress.setValue(0)
+        self.progress.setFormat("")
         self.status = QLabel("Idle.")
         self.status.setWordWrap(True)
         self.log = QPlainTextEdit()
@@ -284,6 +311,10 @@ class TrainPanel(QWidget):
     def show_roots(self, roots: list[Path]) -> None:
         self.roots_list.clear()
         self.roots_list.addItems([str(p) for p in roots])
+        if not roots:
+            item = QListWidgetItem("None yet: download the Kaggle dataset or add a folder of digit images.")
+            item.setFlags(Qt.ItemFlag.NoItemFlags)
+            self.roots_list.addItem(item)
 
     def set_training(self, running: bool) -> None:
         self.retrain_button.setEnabled(not running)

@@ -1,7 +1,9 @@
 """The main window: wires the panels to the live worker and the background tasks.
 
 Nothing here waits on a camera, a model or training: those run on worker threads and report
-back through queued signals, so the event loop only ever copies results into widgets.
+back through queued signals, so the event loop only ever copies results into widgets. (It
+waits only when the user switches source or closes the window, for the worker to finish its
+frame and release the camera.)
 """
 
 from __future__ import annotations
@@ -13,13 +15,28 @@ from pathlib import Path
 from PySide6.QtCore import QByteArray, Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import (
-    QFileDialog, QInputDialog, QLabel, QMainWindow, QSizePolicy, QSplitter, QTabWidget, QVBoxLayout, QWidget,
+    QFileDialog,
+    QInputDialog,
+    QLabel,
+    QMainWindow,
+    QSizePolicy,
+    QSplitter,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
 )
 
 from asl_live.gui import qtfix
 from asl_live.gui.options import LaunchOptions, shipped_model_dir
 from asl_live.gui.panels import LivePanel, ModelPanel, TrainPanel
-from asl_live.gui.retrain import RetrainResult, download_datasets, load_classifier, plan, retrain
+from asl_live.gui.retrain import (
+    RetrainResult,
+    dataset_roots,
+    download_datasets,
+    load_classifier,
+    plan,
+    retrain,
+)
 from asl_live.gui.widgets import MessageArea, ProbabilityBars, VideoView
 from asl_live.gui.workers import LiveConfig, LiveUpdate, LiveWorker, Task
 
@@ -45,6 +62,7 @@ class MainWindow(QMainWindow):
         self.options = options
         self.settings = options.settings
         self.classifier = None
+        self.hand_model: Path | None = None  # resolved (validated, maybe downloaded) path
         self.last_update: LiveUpdate | None = None
         self._worker: LiveWorker | None = None
         self._source: int | Path = options.source
@@ -53,12 +71,14 @@ class MainWindow(QMainWindow):
         self._label: int | None = None  # the digit the user says they show
         self._held: int | None = None  # digit key held down: capture while held
         self._capture_on = False
+        self._have_samples = False
         self._extra_roots: list[Path] = list(options.retrain.extra_roots)
         self._build_ui()
         self._restore_geometry()
         for i, note in enumerate(options.notes):
             self.messages.set(f"note{i}", note, "info")
         self.start_source(options.source, options.loop)
+        self._resolve_hand_model()
         self.load_model(options.model, remember=False)
         self._refresh_roots()
 
@@ -125,6 +145,7 @@ class MainWindow(QMainWindow):
             menu.addAction(a)
             return a
 
+        action(self.menuBar().addMenu("&File"), "&Quit", self.close, "Ctrl+Q")
         source = self.menuBar().addMenu("&Source")
         action(source, "Use &camera…", self._choose_camera)
         action(source, "Play video &file…", self._choose_file, "Ctrl+O")
@@ -135,7 +156,6 @@ class MainWindow(QMainWindow):
         self.landmarks_action = action(view, "Show hand &landmarks", self._set_landmarks)
         self.landmarks_action.setCheckable(True)
         self.landmarks_action.setChecked(self.settings.show_landmarks)
-        action(self.menuBar().addMenu("&File"), "&Quit", self.close, "Ctrl+Q")
 
     def _restore_geometry(self) -> None:
         if self.settings.geometry:
@@ -152,17 +172,24 @@ class MainWindow(QMainWindow):
             self.messages.clear(key)
         self.video.clear(f"Opening {describe_source(source)}…")
         self.statusBar().showMessage(f"Source: {describe_source(source)}")
-        config = LiveConfig(source=source, loop=loop, hand_model=self.options.hand_model,
-                            smoothing=self.settings.smoothing(), samples_dir=self.options.retrain.samples_dir,
-                            realtime=self.options.realtime, show_landmarks=self.settings.show_landmarks)
+        config = LiveConfig(source=source, loop=loop, smoothing=self.settings.smoothing(),
+                            samples_dir=self.options.retrain.samples_dir, realtime=self.options.realtime,
+                            show_landmarks=self.settings.show_landmarks)
         worker = LiveWorker(config)
-        worker.updated.connect(lambda w=worker: self._on_update(w))
-        worker.source_failed.connect(lambda msg, w=worker: self._on_source_failed(w, msg))
-        worker.source_status.connect(lambda msg, w=worker: w is self._worker and self._show("status", msg, "warning"))
-        worker.source_ended.connect(lambda w=worker: w is self._worker and self._show("status", "End of the video.", "info"))
-        worker.problem.connect(lambda msg, w=worker: w is self._worker and self._show("live", msg, "error", echo=True))
+
+        def current(slot):
+            """Ignore a replaced worker: its queued signals may still arrive after a restart."""
+            return lambda *args: slot(*args) if worker is self._worker else None
+
+        worker.updated.connect(current(self._on_update))
+        worker.source_failed.connect(current(self._on_source_failed))
+        worker.source_status.connect(current(lambda msg: self._show("status", msg, "warning")))
+        worker.source_ended.connect(current(lambda: self._show("status", "End of the video.", "info")))
+        worker.problem.connect(current(lambda msg: self._show("live", msg, "error", echo=True)))
         if self.classifier is not None:
             worker.set_classifier(self.classifier)
+        if self.hand_model is not None:
+            worker.set_hand_model(self.hand_model)
         self._worker = worker
         self._push_label()
         worker.start()
@@ -178,10 +205,8 @@ class MainWindow(QMainWindow):
             worker.wait(10_000)
             worker.deleteLater()
 
-    def _on_update(self, worker: LiveWorker) -> None:
-        if worker is not self._worker:
-            return
-        update = worker.take_update()
+    def _on_update(self) -> None:
+        update = self._worker.take_update() if self._worker is not None else None
         if update is None:
             return
         if not self._source_ok:
@@ -199,13 +224,14 @@ class MainWindow(QMainWindow):
             text += f" (hand {t.get('landmarks', 0):.0f} ms, model {t.get('classify', 0):.0f} ms)"
         else:
             self.bars.set_values(None, None, self.settings.smoothing_threshold)
-        self.readout.setText(f"{text} · {update.dropped} frames skipped")
+        self.readout.setText(f"{text} · frames skipped: {update.dropped}")
         self.live_panel.show_accuracy(update.accuracy)
         self.train_panel.show_counts(update.sample_counts)
+        if bool(sum(update.sample_counts.values())) != self._have_samples:
+            self._have_samples = not self._have_samples
+            self._refresh_roots()  # the first samples change what Retrain would do
 
-    def _on_source_failed(self, worker: LiveWorker, message: str) -> None:
-        if worker is not self._worker:
-            return
+    def _on_source_failed(self, message: str) -> None:
         self.video.clear(message)
         self._show("source", message, "error", echo=True)
 
@@ -280,13 +306,37 @@ class MainWindow(QMainWindow):
             super().keyReleaseEvent(event)
 
     # -- models -----------------------------------------------------------------------------
+    def _resolve_hand_model(self) -> None:
+        """Find (or download once, with progress shown) the MediaPipe hand model on a Task."""
+        from trainer.handmodel import resolve_hand_model
+
+        explicit = self.options.hand_model
+
+        def job(task: Task) -> Path:
+            return resolve_hand_model(explicit, progress=lambda done, total: task.progress("hand model", done, total))
+
+        task = Task(job, "hand-model")
+        task.progressed.connect(lambda _s, done, total, _m: self._show(
+            "hand", f"Downloading the hand model (once): {done / 1e6:.1f}"
+                    + (f" of {total / 1e6:.1f} MB" if total > 0 else " MB"), "info"))
+        task.succeeded.connect(self._use_hand_model)
+        task.failed.connect(lambda msg: self._show("hand", f"No hand detection: {msg}", "error", echo=True))
+        self._run_task("hand-model", task)
+
+    def _use_hand_model(self, path: Path) -> None:
+        self.hand_model = path
+        self.messages.clear("hand")
+        if self._worker is not None:
+            self._worker.set_hand_model(path)
+
     def load_model(self, path: Path, remember: bool = True) -> None:
         """Load a bundle on a Task thread; the current model stays until the new one works."""
         self._show("model", f"Loading model {path}…", "info")
         task = Task(lambda _t: load_classifier(path), "load-model")
         task.succeeded.connect(lambda c: self._use_classifier(c, remember))
         task.failed.connect(lambda msg: self._show(
-            "model", f"No usable model: {msg} Choose one with Model → Open model folder, or retrain.", "error", echo=True))
+            "model", f"No usable model: {msg} Choose one with Model → Open model folder, or retrain.",
+            "error", echo=True))
         self._run_task(f"load-model:{path}", task)
 
     def _use_classifier(self, classifier, remember: bool) -> None:
@@ -296,8 +346,8 @@ class MainWindow(QMainWindow):
         self.model_panel.set_model(classifier.path, classifier.test_metrics)
         self.messages.clear("model")
         if remember:
-            is_shipped = classifier.path is not None and Path(classifier.path).resolve() == shipped_model_dir().resolve()
-            self.settings.model = None if is_shipped else str(classifier.path)
+            shipped = Path(classifier.path).resolve() == shipped_model_dir().resolve()
+            self.settings.model = None if shipped else str(classifier.path)
         self.statusBar().showMessage(f"Source: {describe_source(self._source)} · model: {classifier.path}")
         self.model_changed.emit(classifier)
         self._refresh_roots()
@@ -330,9 +380,7 @@ class MainWindow(QMainWindow):
     def _refresh_roots(self) -> None:
         """List what Retrain would use and say what it would do."""
         config = self._retrain_config()
-        datasets = sorted(p for p in config.datasets_dir.iterdir() if p.is_dir() and not p.name.startswith(".")) \
-            if config.datasets_dir.is_dir() else []
-        self.train_panel.show_roots([*datasets, *self._extra_roots])
+        self.train_panel.show_roots([*dataset_roots(config.datasets_dir), *self._extra_roots])
         try:
             self.train_panel.plan_label.setText(plan(config, self._current_model_path()).describe())
         except ValueError as e:
@@ -364,7 +412,7 @@ class MainWindow(QMainWindow):
         panel = self.train_panel
         panel.download_button.setEnabled(False)
         panel.download_bar.show()
-        task = Task(lambda t: download_datasets(dest, t.progress, t.should_stop), "download")
+        task = Task(lambda t: download_datasets(dest, t.progress), "download")
         task.progressed.connect(lambda _s, done, total, _m: panel.show_download(done, total))
         task.succeeded.connect(lambda root: self._download_ended(f"Kaggle dataset ready in {root}."))
         task.failed.connect(lambda msg: self._download_ended(f"Download failed: {msg}"))
@@ -387,7 +435,7 @@ class MainWindow(QMainWindow):
             self.train_panel.status.setText(str(e))
             return
         before = self.classifier.test_metrics if self.classifier is not None else {}
-        hand_model = self.options.hand_model
+        hand_model = self.hand_model or self.options.hand_model
 
         def job(task: Task) -> RetrainResult:
             from trainer.handmodel import resolve_hand_model
@@ -415,8 +463,11 @@ class MainWindow(QMainWindow):
             self.train_panel.status.setText("Cancelling after the current step…")
 
     def _retrained(self, result: RetrainResult, before: dict) -> None:
-        self.train_panel.show_comparison(before, result.meta.get("metrics", {}).get("test", {}))
-        self._retrain_ended(f"Retrained model in use (saved in {result.path}).", ok=True)
+        after = result.meta.get("metrics", {}).get("test", {})
+        self.train_panel.show_comparison(before, after)
+        note = "" if after else (" It has no held-out test figures: too little data, or too few separate "
+                                 "capture sessions, to hold some out.")
+        self._retrain_ended(f"Retrained model in use (saved in {result.path}).{note}", ok=True)
         self._use_classifier(result.classifier, remember=True)
         self.settings.save(self.options.settings_file)  # the next launch starts with the new model
 

@@ -89,7 +89,7 @@ class Task(QThread):
     failed = Signal(str)
     cancelled = Signal(str)
 
-    def __init__(self, fn: Callable[["Task"], Any], name: str = "task", parent=None) -> None:
+    def __init__(self, fn: Callable[[Task], Any], name: str = "task", parent=None) -> None:
         super().__init__(parent)
         self.setObjectName(name)
         self._fn = fn
@@ -144,7 +144,6 @@ class LiveUpdate:
 class LiveConfig:
     source: int | str | Path
     loop: bool
-    hand_model: Path | None  # explicit path, or None to resolve (cache / download)
     smoothing: Any  # asl_live.smoothing.SmoothingSettings
     samples_dir: Path
     realtime: bool = True  # files play at their own frame rate, dropping frames inference misses;
@@ -163,8 +162,7 @@ class LiveWorker(QThread):
     source_failed = Signal(str)  # could not open the source; the worker has stopped
     source_status = Signal(str)  # FrameSource.status changed ("" = all well)
     source_ended = Signal()  # a file without --loop reached its end
-    problem = Signal(str)  # inference unavailable (hand model), video still shown
-    pipeline_ready = Signal()
+    problem = Signal(str)  # something broke on the worker (e.g. saving a sample); video goes on
 
     def __init__(self, config: LiveConfig, parent=None) -> None:
         super().__init__(parent)
@@ -175,6 +173,7 @@ class LiveWorker(QThread):
         self._mailbox: LatestSlot[LiveUpdate] = LatestSlot()
         self._lock = threading.Lock()
         self._classifier = None
+        self._hand_model: Path | None = None
         self._smoothing = config.smoothing
         self._pipeline = None
         self._label: int | None = None
@@ -183,6 +182,12 @@ class LiveWorker(QThread):
         self._counts: dict[int, int] = {}
 
     # -- thread-safe controls (GUI thread) -------------------------------------------------
+    # Both models arrive from the GUI once loaded (or downloaded); until both are there the
+    # worker shows the plain video.
+    def set_hand_model(self, path: Path) -> None:
+        with self._lock:
+            self._hand_model = path
+
     def set_classifier(self, classifier) -> None:
         with self._lock:
             self._classifier = classifier
@@ -224,7 +229,6 @@ class LiveWorker(QThread):
         except SourceError as e:
             self.source_failed.emit(str(e))
             return
-        hand_model = self._resolve_hand_model()
         writer = SampleWriter(self.config.samples_dir)
         self._counts = dict(writer.counts())
         reader = threading.Thread(target=self._read_frames, args=(source,), name="frame-reader", daemon=True)
@@ -240,7 +244,7 @@ class LiveWorker(QThread):
                         break
                     continue
                 frame, t_read = item
-                pipeline = self._pipeline_for(hand_model)
+                pipeline = self._pipeline_for()
                 result = pipeline.process(frame.rgb, frame.timestamp_ms) if pipeline is not None else None
                 drawn = self._draw(frame.rgb, result, self.config.show_landmarks)
                 self._record(result, writer)
@@ -268,22 +272,13 @@ class LiveWorker(QThread):
             if pipeline is not None:
                 pipeline.close()
 
-    def _resolve_hand_model(self) -> Path | None:
-        from trainer.handmodel import HandModelError, resolve_hand_model
-
-        try:
-            return resolve_hand_model(self.config.hand_model)
-        except HandModelError as e:
-            self.problem.emit(f"No hand detection: {e}")
-            return None
-
-    def _pipeline_for(self, hand_model: Path | None):
-        """The pipeline, built once both models are there (the classifier arrives later)."""
-        if self._pipeline is not None or hand_model is None:
+    def _pipeline_for(self):
+        """The pipeline, built on this thread once both models are there."""
+        if self._pipeline is not None:
             return self._pipeline
         with self._lock:
-            classifier, smoothing = self._classifier, self._smoothing
-        if classifier is None:
+            classifier, hand_model, smoothing = self._classifier, self._hand_model, self._smoothing
+        if classifier is None or hand_model is None:
             return None
         from asl_live.live import LivePipeline
 
@@ -295,7 +290,6 @@ class LiveWorker(QThread):
                 pipeline.set_classifier(self._classifier)
             if self._smoothing is not smoothing:
                 pipeline.set_smoothing(self._smoothing)
-        self.pipeline_ready.emit()
         return pipeline
 
     @staticmethod
@@ -315,7 +309,11 @@ class LiveWorker(QThread):
             if label is not None:
                 self._accuracy.record(label, result.decision)
         if capture and label is not None and result.observation is not None:
-            writer.save(label, result.observation.crop)
+            try:
+                writer.save(label, result.observation.crop)
+            except OSError as e:  # disk full, folder removed: say so, keep recognising
+                self.problem.emit(f"Could not save a sample: {e}")
+                return
             with self._lock:
                 self._counts[label] = self._counts.get(label, 0) + 1
 
