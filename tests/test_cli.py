@@ -133,3 +133,19 @@ def test_ctrl_c_keeps_the_best_model_so_far(tmp_path):
     assert "Training interrupted" in seen + stderr
     meta = json.loads((out / "bundle.json").read_text())
     assert meta["training"]["stopped"] == "interrupted" and meta["training"]["best_epoch"] >= 1
+
+
+def test_train_variants_add_landmarker_crops_of_altered_images(tmp_path, capsys):
+    out = tmp_path / "model"
+    assert main(["train", "--data", str(KAGGLE), "--out", str(out), "--limit-per-class", "6", "--epochs", "1",
+                 "--train-variants", "mirror"]) == 0
+    err = capsys.readouterr().err
+    assert "Crops (mirror copies of the training split)" in err
+    meta = json.loads((out / "bundle.json").read_text())
+    assert meta["data"]["train_variants"] == ["mirror"]
+    train_images = meta["data"]["split"]["images"]["train"]
+    crops = int(err.split(" training crops")[0].rsplit(" ", 1)[-1])
+    assert train_images < crops <= 2 * train_images  # the originals plus their mirrored copies
+    with pytest.raises(SystemExit) as e:
+        main(["train", "--data", str(KAGGLE), "--out", str(out), "--train-variants", "sepia"])
+    assert e.value.code == 2 and "unknown variant(s) sepia" in capsys.readouterr().err

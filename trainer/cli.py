@@ -62,6 +62,7 @@ def cmd_train(args) -> int:
         limit_per_class=args.limit_per_class,
         cache_root=Path(args.cache_dir) if args.cache_dir else None,
         base_model=Path(args.base_model) if args.base_model else None,
+        train_variants=tuple(v for v in (args.train_variants or "").split(",") if v),
     )
     meta = run_training(job, progress=TextProgress(), log=_log)
     from .bundle import bundle_report
@@ -90,6 +91,15 @@ def cmd_evaluate(args) -> int:
             print(format_report(rep, f"== {name} ({args.split} images, {args.variant}) =="))
             print()
     return 0
+
+
+def _variant_list(text: str) -> str:
+    from .variants import VARIANTS
+
+    bad = [v for v in text.split(",") if v and v not in VARIANTS]
+    if bad:
+        raise argparse.ArgumentTypeError(f"unknown variant(s) {', '.join(bad)}; choose from {', '.join(VARIANTS)}")
+    return text
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -121,6 +131,8 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--seed", type=int, default=1234)
     t.add_argument("--limit-per-class", type=int, metavar="N", help="use at most N images per digit and dataset")
     t.add_argument("--base-model", metavar="DIR", help="fine-tune this bundle instead of training from scratch")
+    t.add_argument("--train-variants", metavar="LIST", type=_variant_list, default="",
+                   help="also train on the landmarker's crops of altered training images, e.g. mirror,gray,low64")
     t.set_defaults(func=cmd_train)
 
     e = sub.add_parser("evaluate", help="evaluate a model bundle on image folders")

@@ -54,6 +54,7 @@ def crop_samples(
     cache = CropCache(Path(cache_root) if cache_root else cache_dir() / "crops", settings, hand_model)
     result = CropResult(samples=[], observations=[])
     cropper: HandCropper | None = None
+    stage = "Cropping hands" if variant == "plain" else f"Cropping hands ({variant})"
     try:
         for i, s in enumerate(samples):
             if should_stop():
@@ -67,7 +68,7 @@ def crop_samples(
                 rgb = read_rgb(s.path)
                 if rgb is None:
                     result.unreadable.append(s.path)
-                    progress("Cropping hands", i + 1, len(samples))
+                    progress(stage, i + 1, len(samples))
                     continue
                 if cropper is None:  # only start MediaPipe when something is not cached
                     cropper = HandCropper(hand_model, settings, mode="image")
@@ -75,7 +76,7 @@ def crop_samples(
                 cache.put(key, obs)
             result.samples.append(s)
             result.observations.append(obs)  # type: ignore[arg-type]
-            progress("Cropping hands", i + 1, len(samples))
+            progress(stage, i + 1, len(samples))
     finally:
         if cropper is not None:
             cropper.close()

@@ -15,7 +15,7 @@ from .crops import CropResult, crop_samples
 from .data import Sample, ScanReport, SplitSettings, scan_many, split
 from .evaluate import NO_HAND, evaluate, plot_confusion, plot_history
 from .features import batch_inputs
-from .hands import CropSettings
+from .hands import CropSettings, HandObservation
 from .progress import Cancelled, Progress, ShouldStop, never_stop, no_progress
 from .train import TrainSettings, train
 
@@ -31,6 +31,10 @@ class TrainJob:
     limit_per_class: int | None = None  # per dataset; for quick runs and tests
     cache_root: Path | None = None
     base_model: Path | None = None  # fine-tune this bundle instead of starting fresh
+    # Also train on what the landmarker makes of altered copies of the training images
+    # (names from trainer.variants): its landmarks on grey or mirrored photos are not those
+    # on the originals, and pixel augmentation alone cannot teach that.
+    train_variants: tuple[str, ...] = ()
 
 
 def limit_samples(samples: list[Sample], per_class: int, seed: int) -> list[Sample]:
@@ -96,19 +100,25 @@ def run_training(job: TrainJob, progress: Progress = no_progress, should_stop: S
     parts = split(crops.samples, job.split)
     obs_of = {s.digest: o for s, o in zip(crops.samples, crops.observations)}
 
-    def arrays(part: list[Sample]):
-        kept = [s for s in part if obs_of[s.digest] is not None]
+    def arrays(pairs: list[tuple[Sample, HandObservation | None]]):
+        kept = [(s, o) for s, o in pairs if o is not None]
         if not kept:
             return {}, np.zeros(0, dtype=int)
-        return batch_inputs([obs_of[s.digest] for s in kept]), np.array([s.label for s in kept])
+        return batch_inputs([o for _, o in kept]), np.array([s.label for s, _ in kept])
 
-    (xtr, ytr), (xva, yva) = arrays(parts["train"]), arrays(parts["val"])
+    train_pairs = [(s, obs_of[s.digest]) for s in parts["train"]]
+    for variant in job.train_variants:
+        extra = crop_samples(parts["train"], job.hand_model, job.crop, cache_root=job.cache_root, variant=variant,
+                             progress=progress, should_stop=should_stop)
+        log(f"Crops ({variant} copies of the training split): {extra.summary()}")
+        train_pairs += list(zip(extra.samples, extra.observations))
+    (xtr, ytr), (xva, yva) = arrays(train_pairs), arrays([(s, obs_of[s.digest]) for s in parts["val"]])
     if len(ytr) == 0:
         raise ValueError("No training images with a detectable hand: check the data folders.")
     if len(yva) == 0:
         xva = {k: v[:0] for k, v in xtr.items()}
     log(f"Split: train {len(parts['train'])}, validation {len(parts['val'])}, test {len(parts['test'])} images "
-        f"(by participant where known; no hand in {len(parts['train']) - len(ytr)} training images)")
+        f"(by participant where known); {len(ytr)} training crops")
     initial = None
     if job.base_model is not None:
         initial = Classifier.load(job.base_model).model
@@ -131,6 +141,7 @@ def run_training(job: TrainJob, progress: Progress = no_progress, should_stop: S
             "scan": report.summary(), "crops": crops.summary(),
             "split": {**job.split.__dict__, "images": {k: len(v) for k, v in parts.items()}},
             "limit_per_class": job.limit_per_class,
+            "train_variants": list(job.train_variants),
         },
         "training": {**job.train.to_dict(), "best_epoch": result.best_epoch, "stopped": result.stopped,
                      "history": result.history, "base_model": str(job.base_model) if job.base_model else None},
