@@ -4,6 +4,7 @@ image folders -> crops -> split -> train -> evaluate -> bundle, and bundle + fol
 from __future__ import annotations
 
 import hashlib
+import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -91,6 +92,7 @@ def run_training(job: TrainJob, progress: Progress = no_progress, should_stop: S
                  log=print) -> dict:
     """Train and write the bundle. Returns its metadata. Raises Cancelled if stopped before a
     model exists; a stop during training keeps the best epoch so far."""
+    started = time.monotonic()
     report = ScanReport()
     samples = load_samples(job.data, report, job.limit_per_class, job.split.seed)
     log(f"Data: {report.summary()}")
@@ -157,7 +159,9 @@ def run_training(job: TrainJob, progress: Progress = no_progress, should_stop: S
             key = "all" if "all" in tests else next(iter(tests))
             plot_confusion(tests[key], tmp / "confusion.png", f"Held-out test ({key})")
 
+    meta["training"]["wall_time_s"] = round(time.monotonic() - started, 1)
     save_bundle(job.out, result.model, meta, extras)
+    log(f"Wall time {meta['training']['wall_time_s'] / 60:.1f} min")
     return meta
 
 
