@@ -115,3 +115,22 @@ def synth_video(tmp_path_factory: pytest.TempPathFactory, kaggle_root: Path, han
     model_dir = ASSETS_MODEL if _is_bundle(ASSETS_MODEL) else None
     return make_video_file(out, VIDEO_DIGITS, VIDEO_SECONDS, VIDEO_FPS, seed=0,
                            data_root=kaggle_root, model_dir=model_dir, hand_model=hand_model_path)
+
+
+@pytest.fixture()
+def open_window(qtbot, user_dirs):
+    """Open main windows (data folders isolated per test); closed, threads joined, at the end."""
+    from asl_live.gui.app import create_window
+
+    windows = []
+
+    def make(options):
+        window = create_window(options)
+        qtbot.addWidget(window)
+        window.show()
+        windows.append(window)
+        return window
+
+    yield make
+    for w in windows:
+        w.close()

@@ -49,23 +49,6 @@ def launch_options(source, model: Path, hand_model: Path | None, *, loop: bool =
     return options
 
 
-@pytest.fixture()
-def open_window(qtbot, user_dirs):
-    """Open a MainWindow (data folders isolated per test); closed, threads joined, at the end."""
-    windows: list[MainWindow] = []
-
-    def make(options: LaunchOptions) -> MainWindow:
-        window = MainWindow(options)
-        qtbot.addWidget(window)
-        window.show()
-        windows.append(window)
-        return window
-
-    yield make
-    for w in windows:
-        w.close()
-
-
 def wait_for_pipeline(qtbot, window: MainWindow) -> None:
     qtbot.waitUntil(lambda: window.last_update is not None and window.last_update.result is not None,
                     timeout=STARTUP_S * 1000)

@@ -79,22 +79,9 @@ def test_options_precedence(user_dirs) -> None:
 
 
 @pytest.fixture()
-def window_for(qtbot, user_dirs):
+def window_for(open_window):
     """`asl-live ARGS` up to the open window, without entering the event loop."""
-    from asl_live.gui.app import create_window
-
-    windows = []
-
-    def make(*argv: str):
-        window = create_window(resolve_options(parse(*argv)))
-        qtbot.addWidget(window)
-        window.show()
-        windows.append(window)
-        return window
-
-    yield make
-    for w in windows:
-        w.close()
+    return lambda *argv: open_window(resolve_options(parse(*argv)))
 
 
 def test_missing_camera_is_a_message(qtbot, window_for, quick_bundle, hand_model_path, capfd) -> None:
