@@ -149,3 +149,14 @@ def test_train_variants_add_landmarker_crops_of_altered_images(tmp_path, capsys)
     with pytest.raises(SystemExit) as e:
         main(["train", "--data", str(KAGGLE), "--out", str(out), "--train-variants", "sepia"])
     assert e.value.code == 2 and "unknown variant(s) sepia" in capsys.readouterr().err
+
+
+def test_download_without_credentials_exits_2_and_writes_nothing(tmp_path, monkeypatch, capsys):
+    for var in ("KAGGLE_USERNAME", "KAGGLE_KEY", "KAGGLE_API_TOKEN", "KAGGLE_CONFIG_DIR"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "home" / ".config"))
+    dest = tmp_path / "datasets"
+    assert main(["download", "--dest", str(dest)]) == 2
+    assert "No Kaggle credentials found" in capsys.readouterr().err
+    assert not dest.exists() or not any(dest.iterdir())
