@@ -11,10 +11,13 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import shlex
 import subprocess
 import sys
 from pathlib import Path
+
+from trainer import atomicio
 
 VARIANTS = ["plain", "mirror", "gray", "low64", "dark", "bright"]
 
@@ -29,8 +32,9 @@ def experiments(shared: Path) -> dict[str, dict]:
     kaggle = str(shared / "datasets" / "asl-digits-kaggle")
     sld = str(shared / "datasets" / "sign-language-digits")
     k_test, s_test = ("kaggle test", kaggle, "test"), ("218-signer test", sld, "test")
-    exps = {"shipped: fused, both datasets": {"data": [kaggle, sld], "fusion": "fused", "bundle": "assets/model",
-                                              "tests": [k_test, s_test]}}
+    exps = {"shipped: fused + landmarker crops of mirror/gray/low64 copies, both datasets": {
+        "data": [kaggle, sld], "fusion": "fused", "bundle": "assets/model", "tests": [k_test, s_test],
+        "args": ["--train-variants", "mirror,gray,low64", "--epochs", "15"]}}
     for fusion in ("fused", "crop", "landmarks"):
         exps[f"{fusion}: kaggle only"] = {"data": [kaggle], "fusion": fusion,
                                           "tests": [k_test, ("218-signer all (cross)", sld, "all")]}
@@ -39,13 +43,14 @@ def experiments(shared: Path) -> dict[str, dict]:
     return exps
 
 
-def run(cmd: list[str], stdout=None) -> None:
+def run(cmd: list[str]) -> bytes:
+    """Run one command (printed first, so any figure can be re-made alone); its stdout."""
     print("$ " + shlex.join(cmd), file=sys.stderr, flush=True)
-    subprocess.run(cmd, check=True, stdout=stdout)
+    return subprocess.run(cmd, check=True, stdout=subprocess.PIPE).stdout
 
 
 def slug(name: str) -> str:
-    return "".join(c if c.isalnum() else "-" for c in name).strip("-").replace("--", "-")
+    return re.sub(r"[^A-Za-z0-9]+", "-", name).strip("-")
 
 
 def main() -> int:
@@ -65,17 +70,16 @@ def main() -> int:
         bundle = Path(exp.get("bundle") or args.out / "models" / slug(name))
         if args.retrain or not (bundle / "bundle.json").exists():
             data = [a for d in exp["data"] for a in ("--data", d)]
-            run(exe + ["train", *data, "--fusion", exp["fusion"], "--out", str(bundle), *hand])
+            run(exe + ["train", *data, "--fusion", exp["fusion"], *exp.get("args", []), "--out", str(bundle), *hand])
         for test, root, split in exp["tests"]:
             for variant in (args.variants if split == "test" else ["plain"]):
                 target = args.out / f"{slug(name)}__{slug(test)}__{variant}.json"
                 if target.exists() and not args.retrain:
                     continue
-                with open(target, "w") as f:
-                    run(exe + ["evaluate", "--model", str(bundle), "--data", root, "--split", split,
-                               "--variant", variant, "--json", *hand], stdout=f)
+                atomicio.write_bytes(target, run(exe + ["evaluate", "--model", str(bundle), "--data", root,
+                                                        "--split", split, "--variant", variant, "--json", *hand]))
     table = render(args.out)
-    (args.out / "RESULTS.md").write_text(table)
+    atomicio.write_text(args.out / "RESULTS.md", table)
     print(table)
     return 0
 
