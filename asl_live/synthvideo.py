@@ -274,19 +274,6 @@ def make_video_file(
     return SynthVideo(path, labels, fps)
 
 
-def make_video(
-    out: str | os.PathLike[str],
-    digits: list[int | None],
-    seconds_per: float = 1.5,
-    fps: float = 30.0,
-    size: tuple[int, int] = (640, 480),
-    seed: int = 0,
-    **kwargs,
-) -> list[int | None]:
-    """Per-frame labels of the video written to `out` (see make_video_file)."""
-    return make_video_file(out, digits, seconds_per, fps, size, seed, **kwargs).labels
-
-
 def _pick_hand(rng: np.random.Generator, images: dict[int, list[Path]], digit: int,
                size: tuple[int, int]) -> tuple[_Placement, Path]:
     pool = list(images.get(digit, []))

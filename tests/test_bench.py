@@ -107,11 +107,11 @@ def test_synth_cli_and_digit_parsing(tmp_path, kaggle_root, capsys):
 
 def test_synth_same_seed_same_video(tmp_path, kaggle_root):
     from asl_live.source import FrameSource
-    from asl_live.synthvideo import make_video
+    from asl_live.synthvideo import make_video_file
 
     videos = []
     for name in ("a.mp4", "b.mp4"):
-        make_video(tmp_path / name, [1], 0.1, 20, (96, 72), seed=5, data_root=kaggle_root)
+        make_video_file(tmp_path / name, [1], 0.1, 20, (96, 72), seed=5, data_root=kaggle_root)
         with FrameSource(tmp_path / name, loop=False) as src:
             videos.append([f.rgb for f in src])
     assert len(videos[0]) == 2
