@@ -58,6 +58,12 @@ def test_bundle_loads_in_one_call_and_predicts(trained):
     probs = clf.predict(obs)
     assert probs.shape == (10,) and probs.sum() == pytest.approx(1, abs=1e-4) and (probs >= 0).all()
     assert np.allclose(clf.predict_batch([obs, obs]), probs, atol=1e-5)
+    # The bundle says how its landmarks were normalised; bundles from before that key used
+    # the untilted form, and the classifier must feed each model the form it was trained on.
+    assert clf.upright is True and clf.meta["input"]["upright"] is True
+    old_meta = json.loads((trained / "bundle.json").read_text())
+    del old_meta["input"]["upright"]
+    assert Classifier(clf.model, old_meta).upright is False
 
 
 def test_evaluate_json_and_table(trained, capsys):

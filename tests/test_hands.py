@@ -75,6 +75,16 @@ def test_landmark_normalisation_ignores_position_scale_and_hand():
     assert np.allclose(a, normalise_landmarks(mirrored, "Left"), atol=1e-5)
     assert np.linalg.norm(a.reshape(21, 2)[9]) == pytest.approx(1.0)
 
+    # upright: the same hand tilted by any angle gives the same numbers, knuckle straight up
+    tilt = 0.9
+    rot = np.array([[np.cos(tilt), -np.sin(tilt)], [np.sin(tilt), np.cos(tilt)]], np.float32)
+    tilted = pts.copy()
+    tilted[:, :2] = (pts[:, :2] - 150) @ rot.T + 150
+    up = normalise_landmarks(pts, "Right", upright=True)
+    assert np.allclose(up, normalise_landmarks(tilted, "Right", upright=True), atol=1e-4)
+    assert not np.allclose(a, normalise_landmarks(tilted, "Right"), atol=1e-2)
+    assert np.allclose(up.reshape(21, 2)[9], [0, -1], atol=1e-5)
+
 
 def test_crop_cache_skips_mediapipe_on_second_run(tmp_path, monkeypatch):
     root = tmp_path / "d" / "4"

@@ -135,6 +135,7 @@ class Classifier:
         self.classes: list[int] = list(meta.get("classes", range(10)))
         self.crop_settings = CropSettings.from_dict(meta.get("crop_settings", {}))
         self.temperature = float(meta.get("temperature", 1.0))
+        self.upright = bool(meta.get("input", {}).get("upright", False))  # absent in older bundles
         size = self.crop_settings.size
         spec = {"crop": tf.TensorSpec([None, size, size, 3], tf.float32),
                 "landmarks": tf.TensorSpec([None, model.inputs[1].shape[-1] if len(model.inputs) > 1 else 42], tf.float32)}
@@ -161,7 +162,7 @@ class Classifier:
         return cls(model, meta, bundle_dir, lite if lite.exists() else None)
 
     def predict_batch(self, observations: list[HandObservation]) -> np.ndarray:
-        x = batch_inputs(observations)
+        x = batch_inputs(observations, self.upright)
         x["crop"] = x["crop"].astype(np.float32)
         if len(observations) == 1 and self._lite is not None:
             logits = self._lite.logits(x)

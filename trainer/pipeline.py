@@ -36,6 +36,7 @@ class TrainJob:
     # (names from trainer.variants): its landmarks on grey or mirrored photos are not those
     # on the originals, and pixel augmentation alone cannot teach that.
     train_variants: tuple[str, ...] = ()
+    upright: bool = True  # turn landmarks upright (trainer.features); a fine-tune keeps its base's form
 
 
 def limit_samples(samples: list[Sample], per_class: int, seed: int) -> list[Sample]:
@@ -101,12 +102,14 @@ def run_training(job: TrainJob, progress: Progress = no_progress, should_stop: S
     log(f"Crops: {crops.summary()}")
     parts = split(crops.samples, job.split)
     obs_of = {s.digest: o for s, o in zip(crops.samples, crops.observations)}
+    base = Classifier.load(job.base_model) if job.base_model is not None else None
+    upright = base.upright if base is not None else job.upright
 
     def arrays(pairs: list[tuple[Sample, HandObservation | None]]):
         kept = [(s, o) for s, o in pairs if o is not None]
         if not kept:
             return {}, np.zeros(0, dtype=int)
-        return batch_inputs([o for _, o in kept]), np.array([s.label for s, _ in kept])
+        return batch_inputs([o for _, o in kept], upright), np.array([s.label for s, _ in kept])
 
     train_pairs = [(s, obs_of[s.digest]) for s in parts["train"]]
     for variant in job.train_variants:
@@ -121,9 +124,7 @@ def run_training(job: TrainJob, progress: Progress = no_progress, should_stop: S
         xva = {k: v[:0] for k, v in xtr.items()}
     log(f"Split: train {len(parts['train'])}, validation {len(parts['val'])}, test {len(parts['test'])} images "
         f"(by participant where known); {len(ytr)} training crops")
-    initial = None
-    if job.base_model is not None:
-        initial = Classifier.load(job.base_model).model
+    initial = base.model if base is not None else None
     if should_stop():
         raise Cancelled("cancelled before training")
     result = train(xtr, ytr, xva, yva, job.train, initial_model=initial, progress=progress, should_stop=should_stop)
@@ -133,7 +134,8 @@ def run_training(job: TrainJob, progress: Progress = no_progress, should_stop: S
 
     meta = {
         "classes": list(range(10)),
-        "input": {"crop": [job.crop.size, job.crop.size, 3], "landmarks": int(xtr["landmarks"].shape[1])},
+        "input": {"crop": [job.crop.size, job.crop.size, 3], "landmarks": int(xtr["landmarks"].shape[1]),
+                  "upright": upright},
         "crop_settings": job.crop.to_dict(),
         "temperature": result.temperature,
         "data": {
