@@ -18,8 +18,7 @@ import sys
 from pathlib import Path
 
 from trainer import atomicio
-
-VARIANTS = ["plain", "mirror", "gray", "low64", "dark", "bright"]
+from trainer.variants import VARIANTS
 
 
 def experiments(shared: Path) -> dict[str, dict]:
@@ -58,7 +57,7 @@ def main() -> int:
     p.add_argument("--shared", type=Path, default=Path("../shared"))
     p.add_argument("--out", type=Path, default=Path("results"))
     p.add_argument("--only", nargs="*", help="experiment names (substring match)")
-    p.add_argument("--variants", nargs="*", default=VARIANTS)
+    p.add_argument("--variants", nargs="*", default=list(VARIANTS), choices=list(VARIANTS))
     p.add_argument("--retrain", action="store_true")
     args = p.parse_args()
     hand = ["--hand-model", str(args.shared / "models" / "hand_landmarker.task")]

@@ -62,7 +62,7 @@ def cmd_train(args) -> int:
         limit_per_class=args.limit_per_class,
         cache_root=Path(args.cache_dir) if args.cache_dir else None,
         base_model=Path(args.base_model) if args.base_model else None,
-        train_variants=tuple(v for v in (args.train_variants or "").split(",") if v),
+        train_variants=args.train_variants,
         upright=not args.no_upright,
     )
     meta = run_training(job, progress=TextProgress(), log=_log)
@@ -94,13 +94,15 @@ def cmd_evaluate(args) -> int:
     return 0
 
 
-def _variant_list(text: str) -> str:
+def _variant_list(text: str) -> tuple[str, ...]:
+    """"mirror,gray" -> ("mirror", "gray"), every name checked against trainer.variants."""
     from .variants import VARIANTS
 
-    bad = [v for v in text.split(",") if v and v not in VARIANTS]
+    names = tuple(v for v in text.split(",") if v)
+    bad = [v for v in names if v not in VARIANTS]
     if bad:
         raise argparse.ArgumentTypeError(f"unknown variant(s) {', '.join(bad)}; choose from {', '.join(VARIANTS)}")
-    return text
+    return names
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -134,7 +136,7 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--base-model", metavar="DIR", help="fine-tune this bundle instead of training from scratch")
     t.add_argument("--no-upright", action="store_true",
                    help="keep the landmarks' tilt instead of turning each hand upright (for comparisons)")
-    t.add_argument("--train-variants", metavar="LIST", type=_variant_list, default="",
+    t.add_argument("--train-variants", metavar="LIST", type=_variant_list, default=(),
                    help="also train on the landmarker's crops of altered training images, e.g. mirror,gray,low64")
     t.set_defaults(func=cmd_train)
 
