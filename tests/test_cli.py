@@ -6,6 +6,7 @@ import shutil
 import signal
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -155,6 +156,18 @@ def test_train_variants_add_landmarker_crops_of_altered_images(tmp_path, capsys)
     with pytest.raises(SystemExit) as e:
         main(["train", "--data", str(KAGGLE), "--out", str(out), "--train-variants", "sepia"])
     assert e.value.code == 2 and "unknown variant(s) sepia" in capsys.readouterr().err
+
+
+def test_the_default_recipe_trains_on_the_recipe_variants():
+    from trainer.cli import build_parser
+    from trainer.pipeline import TrainJob
+    from trainer.variants import TRAIN_VARIANTS
+
+    args = build_parser().parse_args(["train", "--data", "d", "--out", "o"])
+    assert args.train_variants == TRAIN_VARIANTS == ("mirror", "gray", "low64")
+    assert TrainJob(data=[], out=Path("o"), hand_model=Path("h")).train_variants == TRAIN_VARIANTS
+    none = build_parser().parse_args(["train", "--data", "d", "--out", "o", "--train-variants", "none"])
+    assert none.train_variants == ()
 
 
 def test_download_without_credentials_exits_2_and_writes_nothing(tmp_path, monkeypatch, capsys):

@@ -112,6 +112,11 @@ def test_crop_cache_skips_mediapipe_on_second_run(tmp_path, monkeypatch):
     # Other crop settings are another key: nothing from the first run applies.
     other = CropCache(tmp_path / "cache", CropSettings(size=32), HAND_MODEL)
     assert other.get(samples[0].digest) is None
+    # So is a new way of finding hands (trainer.hands.CROPPER_VERSION).
+    import trainer.cache
+
+    monkeypatch.setattr(trainer.cache, "CROPPER_VERSION", trainer.cache.CROPPER_VERSION + 1)
+    assert CropCache(tmp_path / "cache", CropSettings(), HAND_MODEL).get(samples[0].digest) is None
 
 
 def test_cache_records_no_hand_and_survives_corruption(tmp_path):
@@ -133,6 +138,52 @@ def test_grey_photos_are_found_far_more_often_with_enhancement():
             counts[enhance] = sum(c.landmarks(g) is not None for g in greys)
     assert counts[True] >= 0.85 * len(greys)
     assert counts[True] > counts[False] + 4, counts
+
+
+def test_a_left_hand_gets_the_landmarks_of_its_mirror_image():
+    """Canonical handedness: the landmarker fits a mirrored (left) hand in the mirrored frame,
+    so a left hand yields exactly the mirrored landmarks of the right hand it mirrors."""
+    images = [read_rgb(kaggle_image(d, 10)) for d in (1, 6, 8)]
+    with HandCropper(HAND_MODEL, CropSettings()) as canon, \
+            HandCropper(HAND_MODEL, CropSettings(canonical_hand=False)) as raw:
+        differs = 0
+        for rgb in images:
+            w = rgb.shape[1]
+            right = canon.landmarks(rgb)
+            assert right is not None and right[1] == "Right"
+            mirrored = np.ascontiguousarray(rgb[:, ::-1])
+            left, as_is = canon.landmarks(mirrored), raw.landmarks(mirrored)
+            assert left[1] == "Left" and as_is[1] == "Left"
+            expected = right[0].copy()
+            expected[:, 0] = w - expected[:, 0]
+            assert np.allclose(left[0], expected, atol=1e-3)
+            differs += not np.allclose(as_is[0][:, :2], expected[:, :2], atol=0.5)
+        assert differs >= 1  # without it, the landmarker's own left-hand fit is used
+
+
+def test_video_mode_tracks_a_left_hand_in_the_mirrored_stream():
+    rgb = np.ascontiguousarray(read_rgb(kaggle_image(3, 10))[:, ::-1])  # a left hand, held still
+    with HandCropper(HAND_MODEL, CropSettings(), mode="video") as c:
+        seen = [c.landmarks(rgb, timestamp_ms=40 * i) for i in range(6)]
+        assert all(f is not None and f[1] == "Left" for f in seen)
+        assert c._flipped  # switched to the mirrored stream after the first frame
+    with HandCropper(HAND_MODEL, CropSettings()) as still:
+        expected = still.landmarks(rgb)[0]
+    # once mirrored, the landmarks are those of the right-hand fit, back in frame pixels
+    assert np.abs(seen[-1][0][:, :2] - expected[:, :2]).mean() < 0.02 * rgb.shape[1]
+
+
+def test_grey_frames_are_shown_to_the_landmarker_in_skin_tones():
+    from trainer.hands import detection_image, is_grey
+    from trainer.variants import VARIANTS
+
+    rgb = read_rgb(kaggle_image(2, 5))
+    grey = VARIANTS["gray"](rgb)
+    toned = detection_image(grey, CropSettings())
+    assert is_grey(grey) and not is_grey(toned)
+    assert toned[..., 0].mean() > toned[..., 2].mean() + 10  # warm, like skin
+    assert detection_image(rgb, CropSettings()) is rgb  # colour frames go as they are
+    assert detection_image(grey, CropSettings(enhance=False)) is grey
 
 
 def test_variants_keep_the_image_usable():

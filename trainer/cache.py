@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from . import atomicio
-from .hands import CropSettings, HandObservation
+from .hands import CROPPER_VERSION, CropSettings, HandObservation
 
 NO_HAND = "no-hand"
 
@@ -29,7 +29,7 @@ def file_sha256(path: str | os.PathLike[str]) -> str:
 class CropCache:
     def __init__(self, root: str | os.PathLike[str], settings: CropSettings, hand_model: str | os.PathLike[str]) -> None:
         self.root = Path(root)
-        salt = json.dumps(settings.to_dict(), sort_keys=True) + file_sha256(hand_model)
+        salt = json.dumps(settings.to_dict(), sort_keys=True) + file_sha256(hand_model) + f"v{CROPPER_VERSION}"
         self._salt = hashlib.sha256(salt.encode()).hexdigest()[:16]
 
     def _path(self, digest: str) -> Path:

@@ -58,7 +58,8 @@ def cmd_train(args) -> int:
         hand_model=_hand_model(args),
         crop=CropSettings(size=args.crop_size),
         split=SplitSettings(seed=args.seed),
-        train=TrainSettings(epochs=args.epochs, batch_size=args.batch_size, fusion=args.fusion, seed=args.seed),
+        train=TrainSettings(epochs=args.epochs, batch_size=args.batch_size, fusion=args.fusion, seed=args.seed,
+                            landmark_swap=args.landmark_swap),
         limit_per_class=args.limit_per_class,
         cache_root=Path(args.cache_dir) if args.cache_dir else None,
         base_model=Path(args.base_model) if args.base_model else None,
@@ -98,6 +99,8 @@ def _variant_list(text: str) -> tuple[str, ...]:
     """"mirror,gray" -> ("mirror", "gray"), every name checked against trainer.variants."""
     from .variants import VARIANTS
 
+    if text.strip().lower() == "none":
+        return ()
     names = tuple(v for v in text.split(",") if v)
     bad = [v for v in names if v not in VARIANTS]
     if bad:
@@ -107,7 +110,7 @@ def _variant_list(text: str) -> tuple[str, ...]:
 
 def build_parser() -> argparse.ArgumentParser:
     from .train import TrainSettings
-    from .variants import VARIANTS
+    from .variants import TRAIN_VARIANTS, VARIANTS
 
     p = argparse.ArgumentParser(prog="asl-train", description=__doc__.split("\n")[0])
     sub = p.add_subparsers(dest="command", required=True)
@@ -132,12 +135,16 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--fusion", choices=["fused", "crop", "landmarks"], default="fused",
                    help="model inputs: crop CNN + landmarks (default), crop only, landmarks only")
     t.add_argument("--seed", type=int, default=1234)
+    t.add_argument("--landmark-swap", type=float, default=TrainSettings.landmark_swap, metavar="P",
+                   help="share of training examples given another example's landmarks, so the crop "
+                        f"learns to overrule bad landmark fits (default {TrainSettings.landmark_swap})")
     t.add_argument("--limit-per-class", type=int, metavar="N", help="use at most N images per digit and dataset")
     t.add_argument("--base-model", metavar="DIR", help="fine-tune this bundle instead of training from scratch")
     t.add_argument("--no-upright", action="store_true",
                    help="keep the landmarks' tilt instead of turning each hand upright (for comparisons)")
-    t.add_argument("--train-variants", metavar="LIST", type=_variant_list, default=(),
-                   help="also train on the landmarker's crops of altered training images, e.g. mirror,gray,low64")
+    t.add_argument("--train-variants", metavar="LIST", type=_variant_list, default=TRAIN_VARIANTS,
+                   help="also train on the landmarker's crops of these altered copies of the training images "
+                        f"(default {','.join(TRAIN_VARIANTS)}; 'none' for the originals only)")
     t.set_defaults(func=cmd_train)
 
     e = sub.add_parser("evaluate", help="evaluate a model bundle on image folders")

@@ -17,6 +17,9 @@ import numpy as np
 # Landmark indices used for geometry (MediaPipe hand topology).
 WRIST, MIDDLE_MCP = 0, 9
 NUM_LANDMARKS = 21
+# Bump when HandCropper finds or fits hands differently for the same settings (the grey-photo
+# colouring, say): cached crops made the old way are then not reused.
+CROPPER_VERSION = 2
 
 
 @dataclass(frozen=True)
@@ -29,8 +32,12 @@ class CropSettings:
     # once padded with a replicated border and upscaled; tried only when the plain image fails.
     retry_pads: tuple[float, ...] = (0.3, 0.6)
     retry_side: int = 256
-    # Then, for grey or dark photos only: skin tint and/or brightening before the padded retries.
+    # Grey photos are given skin tones before detection, dark ones are brightened on a retry.
     enhance: bool = True
+    # A hand MediaPipe calls "Left" is looked at again in the mirrored frame, where it is a
+    # right hand: the landmarker's left-hand fits are not mirror images of its right-hand ones,
+    # and both datasets are right hands, so a left hand gets the landmarks its mirror image gets.
+    canonical_hand: bool = True
     min_detection_confidence: float = 0.5
 
     def to_dict(self) -> dict:
@@ -99,19 +106,43 @@ def is_grey(rgb: np.ndarray) -> bool:
     return bool(np.abs(small - small.mean(axis=2, keepdims=True)).mean() < 2.0)
 
 
-def enhanced_versions(rgb: np.ndarray) -> list[np.ndarray]:
-    """Versions of a hard photo that the palm detector finds hands in more often.
+def _skin_lut(anchors: list[tuple[float, tuple[int, int, int]]]) -> np.ndarray:
+    grey = np.arange(256) / 255
+    xs = [a for a, _ in anchors]
+    return np.stack([np.interp(grey, xs, [c[i] for _, c in anchors]) for i in range(3)], axis=1).astype(np.uint8)
 
-    The detector leans on skin colour: a grey photo tinted towards skin and brightened is found
-    about four times as often (Kaggle hands in grey: 25% -> 95%); a dark one, once brightened.
-    """
-    out = []
-    if is_grey(rgb):
-        tinted = np.clip(_gamma(rgb, 0.6).astype(np.float32) * (1.0, 0.78, 0.62), 0, 255).astype(np.uint8)
-        out.append(tinted)
-    elif cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY).mean() < 70:
-        out.append(_gamma(rgb, 0.5))
+
+# Grey level -> a skin-like colour: dark greys become brown, mid greys skin, light greys
+# white (so a light wall is not tinted like the hand). Chosen on training images among five
+# tables and a flat tint by `python scripts/grey_tones.py`: how often a hand is found, and how
+# often its landmarks land far from those on the colour photo (Kaggle: flat tint 93.0% found,
+# 5.4% far off -> 97.8%, 2.3%; 218 signers: 97.8%, 20.5% -> 100%, 5.0%).
+_SKIN = _skin_lut([(0.0, (30, 15, 10)), (0.2, (110, 65, 45)), (0.45, (215, 150, 115)),
+                   (0.7, (240, 200, 175)), (0.85, (245, 235, 228)), (1.0, (255, 255, 255))])
+
+
+def skin_toned(rgb: np.ndarray) -> np.ndarray:
+    """A grey photo in skin colours: MediaPipe's palm detector leans on skin colour and finds
+    few hands in grey frames (Kaggle hands in grey: 24% found as they are)."""
+    return _SKIN[rgb[..., 0]]
+
+
+def detection_image(rgb: np.ndarray, settings: "CropSettings") -> np.ndarray:
+    """What the landmarker is shown for a frame: the frame, or its skin-toned version if grey."""
+    return skin_toned(rgb) if settings.enhance and is_grey(rgb) else rgb
+
+
+def _is_dark(rgb: np.ndarray) -> bool:
+    return float(cv2.cvtColor(rgb[::4, ::4], cv2.COLOR_RGB2GRAY).mean()) < 70
+
+
+def _mirror_points(pts: np.ndarray, width: int) -> np.ndarray:
+    out = pts.copy()
+    out[:, 0] = width - out[:, 0]
     return out
+
+
+_OTHER_HAND = {"Left": "Right", "Right": "Left"}
 
 
 class HandCropper:
@@ -142,6 +173,7 @@ class HandCropper:
         )
         self._landmarker = vision.HandLandmarker.create_from_options(opts)
         self._last_ts = -1
+        self._flipped = False  # video mode: tracking a left hand in the mirrored stream
 
     # -- lifecycle -------------------------------------------------------------------------
     def close(self) -> None:
@@ -175,14 +207,15 @@ class HandCropper:
         cat = result.handedness[0][0]
         return pts, cat.category_name, float(cat.score)
 
-    def landmarks(self, rgb: np.ndarray, timestamp_ms: int | None = None):
-        """(landmarks in source pixels, handedness, score) or None when no hand is found."""
+    def _find(self, rgb: np.ndarray, timestamp_ms: int | None = None):
+        """One look at one orientation: as is, then (image mode) padded and upscaled, then
+        brightened if dark."""
         found = self._detect(rgb, timestamp_ms)
         if found is not None or self.mode == "video":
             return found
-        candidates = [rgb, *(enhanced_versions(rgb) if self.settings.enhance else [])]
-        for i, image in enumerate(candidates):
-            if i > 0 and (found := self._detect(image)) is not None:
+        dark = self.settings.enhance and _is_dark(rgb)
+        for image in [rgb, *([_gamma(rgb, 0.5)] if dark else [])]:
+            if image is not rgb and (found := self._detect(image)) is not None:
                 return found
             for pad in self.settings.retry_pads:
                 big, scale, px, py = _pad_and_scale(image, pad, self.settings.retry_side)
@@ -194,6 +227,34 @@ class HandCropper:
                     pts[:, 1] -= py
                     return pts, hand, score
         return None
+
+    def landmarks(self, rgb: np.ndarray, timestamp_ms: int | None = None):
+        """(landmarks in source pixels, handedness, score) or None when no hand is found.
+
+        With `canonical_hand`, a left hand's landmarks come from the mirrored frame. Image
+        mode looks again at once; video mode keeps tracking in the mirrored stream from the
+        next frame on (and back again when a right hand shows up there).
+        """
+        image = detection_image(rgb, self.settings)
+        width = rgb.shape[1]
+        if self.mode == "video":
+            flipped = self._flipped
+            found = self._find(np.ascontiguousarray(image[:, ::-1]) if flipped else image, timestamp_ms)
+            if found is None:
+                return None
+            pts, hand, score = found
+            if self.settings.canonical_hand and hand == "Left":
+                self._flipped = not flipped  # look at this hand the other way round next frame
+            if flipped:
+                return _mirror_points(pts, width), _OTHER_HAND[hand], score
+            return found
+        found = self._find(image)
+        if found is None or not self.settings.canonical_hand or found[1] != "Left":
+            return found
+        again = self._find(np.ascontiguousarray(image[:, ::-1]))
+        if again is None or again[1] != "Right":
+            return found
+        return _mirror_points(again[0], width), "Left", again[2]
 
     def observe(self, rgb: np.ndarray, timestamp_ms: int | None = None) -> HandObservation | None:
         """The hand observation for one RGB frame, or None for "no hand"."""

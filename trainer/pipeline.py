@@ -19,6 +19,7 @@ from .features import batch_inputs
 from .hands import CropSettings, HandObservation
 from .progress import Cancelled, Progress, ShouldStop, never_stop, no_progress
 from .train import TrainSettings, train
+from .variants import TRAIN_VARIANTS
 
 
 @dataclass
@@ -35,7 +36,7 @@ class TrainJob:
     # Also train on what the landmarker makes of altered copies of the training images
     # (names from trainer.variants): its landmarks on grey or mirrored photos are not those
     # on the originals, and pixel augmentation alone cannot teach that.
-    train_variants: tuple[str, ...] = ()
+    train_variants: tuple[str, ...] = TRAIN_VARIANTS
     upright: bool = True  # turn landmarks upright (trainer.features); a fine-tune keeps its base's form
 
 

@@ -11,8 +11,9 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from trainer.progress import Cancelled, Progress, ShouldStop
+from trainer.train import TrainSettings
 
-FRESH_EPOCHS = 40  # a new model on datasets: as `asl-train train`
+FRESH_EPOCHS = TrainSettings.epochs  # a new model on datasets: as `asl-train train`
 FINE_TUNE_EPOCHS = 12  # the current model on the user's own samples only
 FINE_TUNE_LR = 2e-4  # small steps, so a few hundred samples adapt the model without wrecking it
 
