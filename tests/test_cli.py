@@ -128,7 +128,9 @@ def test_ctrl_c_keeps_the_best_model_so_far(tmp_path):
     proc = subprocess.Popen(
         [sys.executable, "-m", "trainer.cli", "train", "--data", str(KAGGLE), "--out", str(out),
          "--limit-per-class", "12", "--epochs", "200"],
-        cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        # as from a terminal: a suite started in the background (`cmd &`) inherits SIGINT ignored
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     seen = ""
     while "epoch 2:" not in seen:
         line = proc.stderr.readline()
