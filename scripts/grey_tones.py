@@ -17,7 +17,7 @@ import numpy as np
 
 from trainer.data import ScanReport, SplitSettings, split
 from trainer.features import normalise_landmarks
-from trainer.hands import _SKIN, CropSettings, HandCropper, _gamma, _skin_lut, read_rgb
+from trainer.hands import _SKIN, CropSettings, HandCropper, _skin_lut, gamma, read_rgb
 from trainer.pipeline import load_samples
 from trainer.variants import VARIANTS
 
@@ -29,7 +29,7 @@ def _table(*anchors):
 
 CANDIDATES = {
     "as is": lambda grey: grey,
-    "flat tint": lambda grey: np.clip(_gamma(grey, 0.6) * np.float32([1.0, 0.78, 0.62]), 0, 255).astype(np.uint8),
+    "flat tint": lambda grey: np.clip(gamma(grey, 0.6) * np.float32([1.0, 0.78, 0.62]), 0, 255).astype(np.uint8),
     "table A": _table((0, (0, 0, 0)), (.35, (120, 75, 55)), (.6, (210, 150, 120)), (.85, (240, 205, 185)),
                       (1, (255, 250, 245))),
     "table B": _table((0, (20, 10, 5)), (.25, (95, 55, 40)), (.5, (190, 125, 95)), (.75, (235, 180, 150)),

@@ -96,7 +96,8 @@ def _pad_and_scale(rgb: np.ndarray, pad: float, side: int) -> tuple[np.ndarray, 
     return resized, scale, p, p
 
 
-def _gamma(rgb: np.ndarray, g: float) -> np.ndarray:
+def gamma(rgb: np.ndarray, g: float) -> np.ndarray:
+    """Gamma-adjust an image: g > 1 darkens, g < 1 brightens."""
     lut = np.clip(255 * (np.arange(256) / 255) ** g, 0, 255).astype(np.uint8)
     return cv2.LUT(rgb, lut)
 
@@ -214,7 +215,7 @@ class HandCropper:
         if found is not None or self.mode == "video":
             return found
         dark = self.settings.enhance and _is_dark(rgb)
-        for image in [rgb, *([_gamma(rgb, 0.5)] if dark else [])]:
+        for image in [rgb, *([gamma(rgb, 0.5)] if dark else [])]:
             if image is not rgb and (found := self._detect(image)) is not None:
                 return found
             for pad in self.settings.retry_pads:

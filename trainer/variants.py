@@ -10,6 +10,8 @@ from typing import Callable
 import cv2
 import numpy as np
 
+from .hands import gamma
+
 
 def _gray(rgb: np.ndarray) -> np.ndarray:
     return cv2.cvtColor(cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY), cv2.COLOR_GRAY2RGB)
@@ -21,18 +23,13 @@ def _low64(rgb: np.ndarray) -> np.ndarray:
     return cv2.resize(rgb, (max(1, round(w * s)), max(1, round(h * s))), interpolation=cv2.INTER_AREA)
 
 
-def _gamma(g: float) -> Callable[[np.ndarray], np.ndarray]:
-    lut = np.clip(255 * (np.arange(256) / 255) ** g, 0, 255).astype(np.uint8)
-    return lambda rgb: cv2.LUT(rgb, lut)
-
-
 VARIANTS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
     "plain": lambda rgb: rgb,
     "mirror": lambda rgb: np.ascontiguousarray(rgb[:, ::-1]),  # a left hand
     "gray": _gray,
     "low64": _low64,  # a 64 px photo: far from the camera or a cheap sensor
-    "dark": _gamma(2.2),  # a dim room
-    "bright": _gamma(0.45),  # a window behind the camera
+    "dark": lambda rgb: gamma(rgb, 2.2),  # a dim room
+    "bright": lambda rgb: gamma(rgb, 0.45),  # a window behind the camera
 }
 
 # The default recipe also trains on the landmarker's view of these copies of the training
