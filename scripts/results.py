@@ -45,6 +45,9 @@ def experiments(shared: Path) -> dict[str, dict]:
     exps["fused, landmark swap 0.15: 218-signer only"] = {
         "data": [sld], "fusion": "fused", "args": ["--landmark-swap", "0.15", "--epochs", "20"],
         "tests": [s_test, ("kaggle all (cross)", kaggle, "all")]}
+    exps["fused, grey landmark swap 0.3: 218-signer only"] = {
+        "data": [sld], "fusion": "fused", "args": ["--grey-landmark-swap", "0.3"],
+        "tests": [s_test, ("kaggle all (cross)", kaggle, "all")]}
     return exps
 
 

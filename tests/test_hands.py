@@ -6,8 +6,9 @@ import pytest
 from trainer.cache import NO_HAND, CropCache
 from trainer.crops import crop_samples
 from trainer.data import scan
-from trainer.features import normalise_landmarks
+from trainer.features import handshape_distance, normalise_landmarks
 from trainer.hands import CropSettings, HandCropper, crop_box, read_rgb, square_box
+from trainer.variants import VARIANTS
 
 from _paths import HAND_MODEL, kaggle_image, sld_images
 
@@ -42,6 +43,33 @@ def test_hand_filling_the_frame_found_after_padding(cropper):
         found += cropper.observe(rgb) is not None
     assert found == len(paths)
     assert found > found_plain or found_plain == len(paths)
+
+
+def test_framed_photos_give_tiny_and_grey_copies_the_photos_fit():
+    """Image mode frames a photo (padded, at a fixed size) before the landmarker looks: a 64 px
+    or grey copy of a 100 px photo is then fitted like the photo itself."""
+    paths = [p for d in range(10) for p in sld_images(d)[:3]]
+
+    def disagreements(pads: tuple[float, ...]) -> int:
+        n = 0
+        with HandCropper(HAND_MODEL, CropSettings(photo_pads=pads)) as c:
+            for path in paths:
+                rgb = read_rgb(path)
+                own = c.landmarks(rgb)
+                for variant in ("low64", "gray"):
+                    copy = c.landmarks(VARIANTS[variant](rgb))
+                    n += own is None or copy is None or handshape_distance(own, copy) > 0.15
+        return n
+
+    framed, as_is = disagreements(CropSettings().photo_pads), disagreements(())
+    assert framed <= 2, framed
+    assert as_is >= framed + 5, (as_is, framed)
+
+
+def test_crop_settings_from_older_bundles():
+    old = {"size": 64, "margin": 0.25, "retry_pads": [0.3, 0.6], "retry_side": 256}
+    assert CropSettings.from_dict(old) == CropSettings()
+    assert CropSettings.from_dict(CropSettings(photo_pads=(0.1,)).to_dict()).photo_pads == (0.1,)
 
 
 def test_no_hand_in_a_blank_frame(cropper):
@@ -129,8 +157,6 @@ def test_cache_records_no_hand_and_survives_corruption(tmp_path):
 
 
 def test_grey_photos_are_found_far_more_often_with_enhancement():
-    from trainer.variants import VARIANTS
-
     greys = [VARIANTS["gray"](read_rgb(kaggle_image(d, k))) for d in range(10) for k in (11, 12)]
     counts = {}
     for enhance in (False, True):
@@ -175,7 +201,6 @@ def test_video_mode_tracks_a_left_hand_in_the_mirrored_stream():
 
 def test_grey_frames_are_shown_to_the_landmarker_in_skin_tones():
     from trainer.hands import detection_image, is_grey
-    from trainer.variants import VARIANTS
 
     rgb = read_rgb(kaggle_image(2, 5))
     grey = VARIANTS["gray"](rgb)
@@ -187,8 +212,6 @@ def test_grey_frames_are_shown_to_the_landmarker_in_skin_tones():
 
 
 def test_variants_keep_the_image_usable():
-    from trainer.variants import VARIANTS
-
     rgb = read_rgb(kaggle_image(2, 5))
     for name, f in VARIANTS.items():
         out = f(rgb)

@@ -59,7 +59,7 @@ def cmd_train(args) -> int:
         crop=CropSettings(size=args.crop_size),
         split=SplitSettings(seed=args.seed),
         train=TrainSettings(epochs=args.epochs, batch_size=args.batch_size, fusion=args.fusion, seed=args.seed,
-                            landmark_swap=args.landmark_swap),
+                            landmark_swap=args.landmark_swap, grey_landmark_swap=args.grey_landmark_swap),
         limit_per_class=args.limit_per_class,
         cache_root=Path(args.cache_dir) if args.cache_dir else None,
         base_model=Path(args.base_model) if args.base_model else None,
@@ -138,6 +138,9 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--landmark-swap", type=float, default=TrainSettings.landmark_swap, metavar="P",
                    help="share of training examples given another example's landmarks, so the crop "
                         f"learns to overrule bad landmark fits (default {TrainSettings.landmark_swap})")
+    t.add_argument("--grey-landmark-swap", type=float, default=TrainSettings.grey_landmark_swap, metavar="P",
+                   help="the same for grey examples only: a grey crop then tells the model its landmarks "
+                        f"may be a bad fit (default {TrainSettings.grey_landmark_swap})")
     t.add_argument("--limit-per-class", type=int, metavar="N", help="use at most N images per digit and dataset")
     t.add_argument("--base-model", metavar="DIR", help="fine-tune this bundle instead of training from scratch")
     t.add_argument("--no-upright", action="store_true",

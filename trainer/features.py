@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .hands import MIDDLE_MCP, WRIST, HandObservation
+from .hands import MIDDLE_MCP, NUM_LANDMARKS, WRIST, HandObservation
 
 LANDMARK_FEATURES = 42  # 21 points x (x, y)
 
@@ -28,6 +28,13 @@ def normalise_landmarks(landmarks: np.ndarray, handedness: str, upright: bool = 
         c, s = np.cos(angle), np.sin(angle)
         xy = xy @ np.array([[c, -s], [s, c]], dtype=np.float32)
     return xy.reshape(-1).astype(np.float32)
+
+
+def handshape_distance(a: tuple, b: tuple) -> float:
+    """How far apart two fits (landmarks, handedness, ...) put the hand's shape: mean distance
+    of the upright normalised points, in wrist-to-knuckle lengths (over 0.15: a different fit)."""
+    d = normalise_landmarks(a[0], a[1], True) - normalise_landmarks(b[0], b[1], True)
+    return float(np.linalg.norm(d.reshape(NUM_LANDMARKS, 2), axis=1).mean())
 
 
 def model_inputs(obs: HandObservation, upright: bool = False) -> dict[str, np.ndarray]:

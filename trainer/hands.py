@@ -19,7 +19,7 @@ WRIST, MIDDLE_MCP = 0, 9
 NUM_LANDMARKS = 21
 # Bump when HandCropper finds or fits hands differently for the same settings (the grey-photo
 # colouring, say): cached crops made the old way are then not reused.
-CROPPER_VERSION = 2
+CROPPER_VERSION = 3
 
 
 @dataclass(frozen=True)
@@ -28,10 +28,14 @@ class CropSettings:
 
     size: int = 64  # side of the square crop fed to the model, pixels
     margin: float = 0.25  # extra border around the landmark box, as a fraction of its side
-    # Hands that fill the frame (100 px photos of a hand on a wall) are found far more often
-    # once padded with a replicated border and upscaled; tried only when the plain image fails.
-    retry_pads: tuple[float, ...] = (0.3, 0.6)
-    retry_side: int = 256
+    # Image mode frames a photo like a webcam frame before the landmarker looks: padded with a
+    # replicated border by each of `photo_pads` in turn, at `photo_side` px, and only then as
+    # is. Dataset photos and captured crops are hands that fill the frame; framed, the fits of
+    # a grey, tiny or mirrored copy land where the colour photo's do (`python
+    # scripts/fit_agreement.py framing`, training images: far-off fits of 64 px copies of the
+    # 218-signer photos 8.8% as is -> 0.2% framed, grey 4.3% -> 2.0%).
+    photo_pads: tuple[float, ...] = (0.3, 0.6)
+    photo_side: int = 256
     # Grey photos are given skin tones before detection, dark ones are brightened on a retry.
     enhance: bool = True
     # A hand MediaPipe calls "Left" is looked at again in the mirrored frame, where it is a
@@ -46,7 +50,8 @@ class CropSettings:
     @classmethod
     def from_dict(cls, d: dict) -> "CropSettings":
         d = dict(d)
-        d["retry_pads"] = tuple(d.get("retry_pads", ()))
+        if "photo_pads" in d:
+            d["photo_pads"] = tuple(d["photo_pads"])
         return cls(**{k: v for k, v in d.items() if k in cls.__dataclass_fields__})
 
 
@@ -115,9 +120,10 @@ def _skin_lut(anchors: list[tuple[float, tuple[int, int, int]]]) -> np.ndarray:
 
 # Grey level -> a skin-like colour: dark greys become brown, mid greys skin, light greys
 # white (so a light wall is not tinted like the hand). Chosen on training images among five
-# tables and a flat tint by `python scripts/grey_tones.py`: how often a hand is found, and how
-# often its landmarks land far from those on the colour photo (Kaggle: flat tint 93.0% found,
-# 5.4% far off -> 97.8%, 2.3%; 218 signers: 97.8%, 20.5% -> 100%, 5.0%).
+# tables and a flat tint by `python scripts/fit_agreement.py tones`: how often a hand is
+# found, and how often its landmarks land far from those on the colour photo (photos framed:
+# Kaggle flat tint 93.0% found, 1.1% far off -> 97.8%, 1.3%; 218 signers 97.8%, 16.9% ->
+# 100%, 2.2%).
 _SKIN = _skin_lut([(0.0, (30, 15, 10)), (0.2, (110, 65, 45)), (0.45, (215, 150, 115)),
                    (0.7, (240, 200, 175)), (0.85, (245, 235, 228)), (1.0, (255, 255, 255))])
 
@@ -209,17 +215,14 @@ class HandCropper:
         return pts, cat.category_name, float(cat.score)
 
     def _find(self, rgb: np.ndarray, timestamp_ms: int | None = None):
-        """One look at one orientation: as is, then (image mode) padded and upscaled, then
-        brightened if dark."""
-        found = self._detect(rgb, timestamp_ms)
-        if found is not None or self.mode == "video":
-            return found
+        """One look at one orientation. Video mode: the frame as is (MediaPipe tracks). Image
+        mode: the photo framed at each pad, then as is; all again brightened if it is dark."""
+        if self.mode == "video":
+            return self._detect(rgb, timestamp_ms)
         dark = self.settings.enhance and _is_dark(rgb)
         for image in [rgb, *([gamma(rgb, 0.5)] if dark else [])]:
-            if image is not rgb and (found := self._detect(image)) is not None:
-                return found
-            for pad in self.settings.retry_pads:
-                big, scale, px, py = _pad_and_scale(image, pad, self.settings.retry_side)
+            for pad in self.settings.photo_pads:
+                big, scale, px, py = _pad_and_scale(image, pad, self.settings.photo_side)
                 found = self._detect(big)
                 if found is not None:
                     pts, hand, score = found
@@ -227,6 +230,8 @@ class HandCropper:
                     pts[:, 0] -= px
                     pts[:, 1] -= py
                     return pts, hand, score
+            if (found := self._detect(image)) is not None:
+                return found
         return None
 
     def landmarks(self, rgb: np.ndarray, timestamp_ms: int | None = None):

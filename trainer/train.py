@@ -24,6 +24,10 @@ class TrainSettings:
     # Share of training examples whose landmarks are swapped for another example's, so the crop
     # CNN learns to overrule landmarks that do not fit the picture (the landmarker's bad fits).
     landmark_swap: float = 0.0
+    # The same, for grey examples only (grey photos' crops and the crops greyed in
+    # augmentation): the landmarker's grey fits are the ones that go wrong, and a grey crop
+    # tells the model so, while colour examples keep trusting their landmarks.
+    grey_landmark_swap: float = 0.0
     seed: int = 1234
 
     def to_dict(self) -> dict:
@@ -39,7 +43,7 @@ class TrainResult:
     temperature: float = 1.0
 
 
-def _augment_fn(crop_size: int, seed: int, landmark_swap: float = 0.0):
+def _augment_fn(crop_size: int, seed: int, landmark_swap: float = 0.0, grey_landmark_swap: float = 0.0):
     """Webcam-minded augmentation on batches: mirror (crop and landmarks together), rotation,
     zoom, shift, new backgrounds behind black-background hands, light, colour, blur, noise."""
     import keras
@@ -64,6 +68,10 @@ def _augment_fn(crop_size: int, seed: int, landmark_swap: float = 0.0):
         def coin(p):
             return tf.random.uniform([n]) < p
 
+        greyed = coin(0.15)  # turned grey below
+        spread = tf.reduce_max(crop, axis=-1) - tf.reduce_min(crop, axis=-1)
+        grey = tf.logical_or(greyed, tf.reduce_max(spread, axis=[1, 2]) < 3)
+
         # Black backgrounds (hands cut out) -> textured ones, so clutter is not new to the model.
         black = tf.reduce_max(crop, axis=-1, keepdims=True) < 20
         replace = tf.logical_and(black, coin(0.7)[:, None, None, None])
@@ -76,12 +84,12 @@ def _augment_fn(crop_size: int, seed: int, landmark_swap: float = 0.0):
         c, s = tf.cos(angle), tf.sin(angle)
         lm = tf.stack([c * lm[..., 0] - s * lm[..., 1], s * lm[..., 0] + c * lm[..., 1]], axis=-1)
         lm = lm * tf.random.uniform([n, 1, 1], 0.9, 1.1) + tf.random.normal(tf.shape(lm), 0, 0.03)
-        if landmark_swap > 0:
-            lm = tf.where(coin(landmark_swap)[:, None, None], tf.gather(lm, tf.random.shuffle(tf.range(n))), lm)
+        swap = tf.logical_or(coin(landmark_swap), tf.logical_and(grey, coin(grey_landmark_swap)))
+        lm = tf.where(swap[:, None, None], tf.gather(lm, tf.random.shuffle(tf.range(n))), lm)
 
         crop = geometric(crop, training=True)
         gray = tf.image.grayscale_to_rgb(tf.image.rgb_to_grayscale(crop))
-        crop = tf.where(coin(0.15)[:, None, None, None], gray, crop)
+        crop = tf.where(greyed[:, None, None, None], gray, crop)
         mean = tf.reduce_mean(crop, axis=[1, 2, 3], keepdims=True)
         contrast = tf.random.uniform([n, 1, 1, 1], 0.6, 1.4)
         brightness = tf.random.uniform([n, 1, 1, 1], -50, 50)
@@ -97,7 +105,7 @@ def _augment_fn(crop_size: int, seed: int, landmark_swap: float = 0.0):
 
 
 def make_dataset(inputs: dict[str, np.ndarray], labels: np.ndarray, batch_size: int, training: bool, seed: int = 0,
-                 landmark_swap: float = 0.0):
+                 landmark_swap: float = 0.0, grey_landmark_swap: float = 0.0):
     import tensorflow as tf
 
     ds = tf.data.Dataset.from_tensor_slices(({k: v for k, v in inputs.items()}, labels))
@@ -105,7 +113,7 @@ def make_dataset(inputs: dict[str, np.ndarray], labels: np.ndarray, batch_size: 
         ds = ds.shuffle(len(labels), seed=seed, reshuffle_each_iteration=True)
     ds = ds.batch(batch_size)
     if training:
-        ds = ds.map(_augment_fn(inputs["crop"].shape[1], seed, landmark_swap), num_parallel_calls=tf.data.AUTOTUNE)
+        ds = ds.map(_augment_fn(inputs["crop"].shape[1], seed, landmark_swap, grey_landmark_swap), num_parallel_calls=tf.data.AUTOTUNE)
     else:
         ds = ds.map(lambda x, y: ({"crop": tf.cast(x["crop"], tf.float32), "landmarks": x["landmarks"]}, y))
     return ds.prefetch(tf.data.AUTOTUNE)
@@ -152,7 +160,7 @@ def train(
     )
     one_hot = lambda y: np.eye(10, dtype=np.float32)[y]  # noqa: E731
     train_ds = make_dataset(train_inputs, one_hot(train_labels), settings.batch_size, settings.augment, settings.seed,
-                            settings.landmark_swap)
+                            settings.landmark_swap, settings.grey_landmark_swap)
     has_val = len(val_labels) > 0
     val_ds = make_dataset(val_inputs, one_hot(val_labels), 256, False) if has_val else None
     monitor = "val_loss" if has_val else "loss"
