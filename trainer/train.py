@@ -24,9 +24,8 @@ class TrainSettings:
     # Share of training examples whose landmarks are swapped for another example's, so the crop
     # CNN learns to overrule landmarks that do not fit the picture (the landmarker's bad fits).
     landmark_swap: float = 0.0
-    # The same, for grey examples only (grey photos' crops and the crops greyed in
-    # augmentation): the landmarker's grey fits are the ones that go wrong, and a grey crop
-    # tells the model so, while colour examples keep trusting their landmarks.
+    # The same for grey photos' examples only, so that a grey crop could tell the model its
+    # landmarks may be a bad fit (the landmarker's grey fits are the ones that go wrong).
     grey_landmark_swap: float = 0.0
     seed: int = 1234
 
@@ -61,16 +60,12 @@ def _augment_fn(crop_size: int, seed: int, landmark_swap: float = 0.0, grey_land
         return tf.clip_by_value(bg + tf.random.normal([n, crop_size, crop_size, 3], 0, 12), 0, 255)
 
     def augment(x, y):
-        crop = tf.cast(x["crop"], tf.float32)
+        crop = x_crop = tf.cast(x["crop"], tf.float32)
         lm = tf.reshape(x["landmarks"], [-1, 21, 2])
         n = tf.shape(crop)[0]
 
         def coin(p):
             return tf.random.uniform([n]) < p
-
-        greyed = coin(0.15)  # turned grey below
-        spread = tf.reduce_max(crop, axis=-1) - tf.reduce_min(crop, axis=-1)
-        grey = tf.logical_or(greyed, tf.reduce_max(spread, axis=[1, 2]) < 3)
 
         # Black backgrounds (hands cut out) -> textured ones, so clutter is not new to the model.
         black = tf.reduce_max(crop, axis=-1, keepdims=True) < 20
@@ -84,12 +79,16 @@ def _augment_fn(crop_size: int, seed: int, landmark_swap: float = 0.0, grey_land
         c, s = tf.cos(angle), tf.sin(angle)
         lm = tf.stack([c * lm[..., 0] - s * lm[..., 1], s * lm[..., 0] + c * lm[..., 1]], axis=-1)
         lm = lm * tf.random.uniform([n, 1, 1], 0.9, 1.1) + tf.random.normal(tf.shape(lm), 0, 0.03)
-        swap = tf.logical_or(coin(landmark_swap), tf.logical_and(grey, coin(grey_landmark_swap)))
-        lm = tf.where(swap[:, None, None], tf.gather(lm, tf.random.shuffle(tf.range(n))), lm)
+        if landmark_swap > 0:
+            lm = tf.where(coin(landmark_swap)[:, None, None], tf.gather(lm, tf.random.shuffle(tf.range(n))), lm)
+        if grey_landmark_swap > 0:  # ops added only when used: the default draws stay as they were
+            grey = tf.reduce_max(tf.reduce_max(x_crop, axis=-1) - tf.reduce_min(x_crop, axis=-1), axis=[1, 2]) < 3
+            swap = tf.logical_and(grey, coin(grey_landmark_swap))
+            lm = tf.where(swap[:, None, None], tf.gather(lm, tf.random.shuffle(tf.range(n))), lm)
 
         crop = geometric(crop, training=True)
         gray = tf.image.grayscale_to_rgb(tf.image.rgb_to_grayscale(crop))
-        crop = tf.where(greyed[:, None, None, None], gray, crop)
+        crop = tf.where(coin(0.15)[:, None, None, None], gray, crop)
         mean = tf.reduce_mean(crop, axis=[1, 2, 3], keepdims=True)
         contrast = tf.random.uniform([n, 1, 1, 1], 0.6, 1.4)
         brightness = tf.random.uniform([n, 1, 1, 1], -50, 50)
