@@ -57,10 +57,8 @@ FRAMINGS: dict[str, tuple[float, ...]] = {
 }
 
 
-def agreement(fit, photos: list[np.ndarray], copies: list[np.ndarray], reference=None) -> str:
-    """Found rate of `fit` on the copies and how often it lands far from the reference fits
-    (`fit` on the photos when not given)."""
-    reference = reference if reference is not None else [fit(rgb) for rgb in photos]
+def agreement(fit, copies: list[np.ndarray], reference: list) -> str:
+    """Found rate of `fit` on the copies and how often it lands far from the photos' fits."""
     got = [fit(rgb) for rgb in copies]
     far = [handshape_distance(r, g) > 0.15 for r, g in zip(reference, got) if r is not None and g is not None]
     found = np.mean([g is not None for g in got])
@@ -83,7 +81,7 @@ def tones(shared: Path, images: int) -> None:
             reference = [colour.landmarks(rgb) for rgb in photos]
             greys = [VARIANTS["gray"](rgb) for rgb in photos]
             for label, tone in TONES.items():
-                line = agreement(lambda rgb: plain.landmarks(tone(rgb)), photos, greys, reference)
+                line = agreement(lambda rgb: plain.landmarks(tone(rgb)), greys, reference)
                 print(f"{name:22s} {label:24s} {line}", flush=True)
 
 
@@ -97,7 +95,7 @@ def framing(shared: Path, images: int) -> None:
                 reference = [cropper.landmarks(rgb) for rgb in photos]
                 for variant in ("gray", "low64", "mirror"):
                     copies = [VARIANTS[variant](rgb) for rgb in photos]
-                    line = agreement(cropper.landmarks, photos, copies, reference)
+                    line = agreement(cropper.landmarks, copies, reference)
                     print(f"{name:22s} {label:18s} {variant:7s} {line}", flush=True)
 
 

@@ -143,6 +143,11 @@ def _is_dark(rgb: np.ndarray) -> bool:
     return float(cv2.cvtColor(rgb[::4, ::4], cv2.COLOR_RGB2GRAY).mean()) < 70
 
 
+def mirrored(rgb: np.ndarray) -> np.ndarray:
+    """The frame flipped left to right: a right hand becomes a left one."""
+    return np.ascontiguousarray(rgb[:, ::-1])
+
+
 def _mirror_points(pts: np.ndarray, width: int) -> np.ndarray:
     out = pts.copy()
     out[:, 0] = width - out[:, 0]
@@ -245,7 +250,7 @@ class HandCropper:
         width = rgb.shape[1]
         if self.mode == "video":
             flipped = self._flipped
-            found = self._find(np.ascontiguousarray(image[:, ::-1]) if flipped else image, timestamp_ms)
+            found = self._find(mirrored(image) if flipped else image, timestamp_ms)
             if found is None:
                 return None
             pts, hand, score = found
@@ -257,7 +262,7 @@ class HandCropper:
         found = self._find(image)
         if found is None or not self.settings.canonical_hand or found[1] != "Left":
             return found
-        again = self._find(np.ascontiguousarray(image[:, ::-1]))
+        again = self._find(mirrored(image))
         if again is None or again[1] != "Right":
             return found
         return _mirror_points(again[0], width), "Left", again[2]

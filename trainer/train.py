@@ -79,12 +79,15 @@ def _augment_fn(crop_size: int, seed: int, landmark_swap: float = 0.0, grey_land
         c, s = tf.cos(angle), tf.sin(angle)
         lm = tf.stack([c * lm[..., 0] - s * lm[..., 1], s * lm[..., 0] + c * lm[..., 1]], axis=-1)
         lm = lm * tf.random.uniform([n, 1, 1], 0.9, 1.1) + tf.random.normal(tf.shape(lm), 0, 0.03)
+        def swap(lm, rows):
+            """The chosen rows take the landmarks of other examples in the batch."""
+            return tf.where(rows[:, None, None], tf.gather(lm, tf.random.shuffle(tf.range(n))), lm)
+
         if landmark_swap > 0:
-            lm = tf.where(coin(landmark_swap)[:, None, None], tf.gather(lm, tf.random.shuffle(tf.range(n))), lm)
+            lm = swap(lm, coin(landmark_swap))
         if grey_landmark_swap > 0:  # ops added only when used: the default draws stay as they were
             grey = tf.reduce_max(tf.reduce_max(x_crop, axis=-1) - tf.reduce_min(x_crop, axis=-1), axis=[1, 2]) < 3
-            swap = tf.logical_and(grey, coin(grey_landmark_swap))
-            lm = tf.where(swap[:, None, None], tf.gather(lm, tf.random.shuffle(tf.range(n))), lm)
+            lm = swap(lm, tf.logical_and(grey, coin(grey_landmark_swap)))
 
         crop = geometric(crop, training=True)
         gray = tf.image.grayscale_to_rgb(tf.image.rgb_to_grayscale(crop))

@@ -10,7 +10,7 @@ from typing import Callable
 import cv2
 import numpy as np
 
-from .hands import gamma
+from .hands import gamma, mirrored
 
 
 def _gray(rgb: np.ndarray) -> np.ndarray:
@@ -25,7 +25,7 @@ def _low64(rgb: np.ndarray) -> np.ndarray:
 
 VARIANTS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
     "plain": lambda rgb: rgb,
-    "mirror": lambda rgb: np.ascontiguousarray(rgb[:, ::-1]),  # a left hand
+    "mirror": mirrored,  # a left hand
     "gray": _gray,
     "low64": _low64,  # a 64 px photo: far from the camera or a cheap sensor
     "dark": lambda rgb: gamma(rgb, 2.2),  # a dim room
