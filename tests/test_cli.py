@@ -81,6 +81,12 @@ def test_evaluate_json_and_table(trained, capsys):
     assert main(["evaluate", "--model", str(trained), "--data", str(SLD), "--split", "test"]) == 0
     table = capsys.readouterr().out
     assert "precision" in table and "confusion (rows: true digit" in table
+    # --split val: the validation split, where settings are chosen (never the test split)
+    assert main(["evaluate", "--model", str(trained), "--data", str(KAGGLE), "--data", str(SLD),
+                 "--split", "val", "--json"]) == 0
+    val = json.loads(capsys.readouterr().out)
+    meta = json.loads((trained / "bundle.json").read_text())
+    assert val["split"] == "val" and val["images"] == meta["data"]["split"]["images"]["val"]
 
 
 def test_bad_inputs_exit_2_with_a_message(tmp_path, trained, capsys):

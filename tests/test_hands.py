@@ -1,5 +1,7 @@
 """The shared cropping path on real shared images, and the crop cache."""
 
+import json
+
 import numpy as np
 import pytest
 
@@ -50,9 +52,9 @@ def test_framed_photos_give_tiny_and_grey_copies_the_photos_fit():
     or grey copy of a 100 px photo is then fitted like the photo itself."""
     paths = [p for d in range(10) for p in sld_images(d)[:3]]
 
-    def disagreements(pads: tuple[float, ...]) -> int:
+    def disagreements(settings: CropSettings) -> int:
         n = 0
-        with HandCropper(HAND_MODEL, CropSettings(photo_pads=pads)) as c:
+        with HandCropper(HAND_MODEL, settings) as c:
             for path in paths:
                 rgb = read_rgb(path)
                 own = c.landmarks(rgb)
@@ -61,9 +63,32 @@ def test_framed_photos_give_tiny_and_grey_copies_the_photos_fit():
                     n += own is None or copy is None or handshape_distance(own, copy) > 0.15
         return n
 
-    framed, as_is = disagreements(CropSettings().photo_pads), disagreements(())
+    framed, as_is = disagreements(CropSettings()), disagreements(CropSettings(photo_pads=(), grey_photo_pads=()))
     assert framed <= 2, framed
     assert as_is >= framed + 5, (as_is, framed)
+
+
+def test_grey_photos_of_lit_scenes_follow_their_own_framing(monkeypatch):
+    """Grey photos on a light wall are framed with `grey_photo_pads`; colour photos and dark
+    grey ones (hands cut out onto black) keep `photo_pads`."""
+    import trainer.hands as hands
+
+    pads_tried: list[float] = []
+    real = hands._pad_and_scale
+
+    def recording(rgb, pad, side):
+        pads_tried.append(pad)
+        return real(rgb, pad, side)
+
+    monkeypatch.setattr(hands, "_pad_and_scale", recording)
+    wall = read_rgb(sld_images(3)[0])
+    cutout = read_rgb(kaggle_image(3, 5))
+    with HandCropper(HAND_MODEL, CropSettings(photo_pads=(0.3, 0.6), grey_photo_pads=(0.6, 0.3))) as c:
+        for rgb, first in [(wall, 0.3), (VARIANTS["gray"](wall), 0.6), (VARIANTS["gray"](cutout), 0.3)]:
+            pads_tried.clear()
+            assert c.landmarks(rgb) is not None
+            assert pads_tried[0] == first, (first, pads_tried)
+    assert CropSettings.from_dict(json.loads(json.dumps(CropSettings().to_dict()))) == CropSettings()  # as in bundle.json
 
 
 def test_crop_settings_from_older_bundles():

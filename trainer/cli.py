@@ -153,8 +153,9 @@ def build_parser() -> argparse.ArgumentParser:
     e = sub.add_parser("evaluate", help="evaluate a model bundle on image folders")
     common(e)
     e.add_argument("--model", required=True, metavar="DIR", help="model bundle folder")
-    e.add_argument("--split", choices=["all", "test"], default="all",
-                   help="all images (default), or only the held-out test split the bundle was trained with")
+    e.add_argument("--split", choices=["all", "test", "val"], default="all",
+                   help="all images (default), or only the held-out test split the bundle was trained with "
+                        "(val: its validation split, where settings are chosen)")
     e.add_argument("--variant", choices=list(VARIANTS), default="plain",
                    help="evaluate on altered images: mirror (left hands), gray, low64 (64 px), dark, bright")
     e.add_argument("--json", action="store_true", help="JSON on stdout (progress stays on stderr)")

@@ -172,17 +172,17 @@ def run_evaluation(bundle_dir: Path, roots: list[Path], hand_model: Path, which:
                    cache_root: Path | None = None, variant: str = "plain", progress: Progress = no_progress,
                    should_stop: ShouldStop = never_stop, log=print) -> dict:
     """Figures for a bundle on image folders: every image (`which="all"`), or the held-out
-    test split the bundle was trained with (`which="test"`, same split settings), optionally
-    through an image `variant` (mirrored, grey, 64 px, dark, bright)."""
+    test split the bundle was trained with (`which="test"`, same split settings; "val" for its
+    validation split), optionally through an image `variant` (mirrored, grey, 64 px, dark, bright)."""
     classifier = Classifier.load(bundle_dir)
     report = ScanReport()
     samples = load_samples(roots, report)
-    if which == "test":
+    if which in ("test", "val"):
         split_settings = SplitSettings(**{k: classifier.meta["data"]["split"][k] for k in ("val", "test", "seed")})
         limit = classifier.meta["data"].get("limit_per_class")
         if limit:
             samples = limit_samples(samples, limit, split_settings.seed)
-        samples = split(samples, split_settings)["test"]
+        samples = split(samples, split_settings)[which]
     log(f"Data: {report.summary()}; evaluating {len(samples)} images ({which})")
     crops = crop_samples(samples, hand_model, classifier.crop_settings, cache_root=cache_root,
                          variant=variant, progress=progress, should_stop=should_stop)
