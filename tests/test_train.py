@@ -32,3 +32,23 @@ def test_grey_landmark_swap_touches_grey_examples_only():
     grey = _sources(grey_landmark_swap=1.0, grey=True)
     assert sorted(grey) == list(range(8)) and list(grey) != list(range(8))
     assert list(_sources(grey=True)) == list(range(8))
+
+
+def test_crop_drop_trains_some_examples_on_their_landmarks_alone():
+    """Fused models drop the whole crop embedding of a share of training examples (never at
+    inference): the landmarks carry a digit across datasets, the crop does not."""
+    import keras
+
+    from trainer.model import build_model
+
+    model = build_model(64, fusion="fused", crop_drop=0.5)
+    drop = model.get_layer("crop_branch_drop")
+    feats = np.ones((400, 128), dtype="float32")
+    kept = keras.ops.convert_to_numpy(drop(feats, training=True))
+    zeroed = (kept == 0).all(axis=1)
+    assert ((kept == 0) | (kept == 2)).all()  # whole embeddings dropped, the rest scaled
+    assert 0.35 < zeroed.mean() < 0.65
+    assert np.array_equal(keras.ops.convert_to_numpy(drop(feats, training=False)), feats)
+    for fusion in ("crop", "landmarks"):
+        names = {layer.name for layer in build_model(64, fusion=fusion, crop_drop=0.5).layers}
+        assert "crop_branch_drop" not in names, fusion

@@ -59,7 +59,8 @@ def cmd_train(args) -> int:
         crop=CropSettings(size=args.crop_size),
         split=SplitSettings(seed=args.seed),
         train=TrainSettings(epochs=args.epochs, batch_size=args.batch_size, fusion=args.fusion, seed=args.seed,
-                            landmark_swap=args.landmark_swap, grey_landmark_swap=args.grey_landmark_swap),
+                            landmark_swap=args.landmark_swap, grey_landmark_swap=args.grey_landmark_swap,
+                            crop_drop=args.crop_drop),
         limit_per_class=args.limit_per_class,
         cache_root=Path(args.cache_dir) if args.cache_dir else None,
         base_model=Path(args.base_model) if args.base_model else None,
@@ -141,6 +142,9 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--grey-landmark-swap", type=float, default=TrainSettings.grey_landmark_swap, metavar="P",
                    help="the same for grey examples only: a grey crop then tells the model its landmarks "
                         f"may be a bad fit (default {TrainSettings.grey_landmark_swap})")
+    t.add_argument("--crop-drop", type=float, default=TrainSettings.crop_drop, metavar="P",
+                   help="fused models: share of training examples seen without their crop, so the landmarks "
+                        f"must name the digit alone (default {TrainSettings.crop_drop})")
     t.add_argument("--limit-per-class", type=int, metavar="N", help="use at most N images per digit and dataset")
     t.add_argument("--base-model", metavar="DIR", help="fine-tune this bundle instead of training from scratch")
     t.add_argument("--no-upright", action="store_true",

@@ -23,8 +23,12 @@ def _conv(x, filters: int, strides: int = 1):
     return layers.Activation("relu")(x)
 
 
-def build_model(crop_size: int = 64, num_classes: int = NUM_CLASSES, fusion: str = "fused") -> keras.Model:
+def build_model(crop_size: int = 64, num_classes: int = NUM_CLASSES, fusion: str = "fused",
+                crop_drop: float = 0.0) -> keras.Model:
     """fusion: "fused" (crop + landmarks), "crop" (CNN only) or "landmarks" (MLP only).
+
+    crop_drop (fused only): share of training examples whose whole crop embedding is dropped,
+    so the landmarks must name the digit alone; they carry it across datasets, the crop does not.
 
     Both inputs always exist so every variant loads and runs through the same code.
     """
@@ -41,7 +45,10 @@ def build_model(crop_size: int = 64, num_classes: int = NUM_CLASSES, fusion: str
             x = layers.MaxPooling2D()(x) if filters < 128 else x
         x = _conv(x, 128)
         x = layers.GlobalAveragePooling2D()(x)
-        parts.append(layers.Dropout(0.3)(x))
+        x = layers.Dropout(0.3)(x)
+        if fusion == "fused" and crop_drop > 0:
+            x = layers.Dropout(crop_drop, noise_shape=(None, 1), name="crop_branch_drop")(x)
+        parts.append(x)
     if fusion in ("fused", "landmarks"):
         y = layers.Dense(128, activation="relu")(lm_in)
         y = layers.Dense(64, activation="relu")(y)
