@@ -63,14 +63,14 @@ def test_framed_photos_give_tiny_and_grey_copies_the_photos_fit():
                     n += own is None or copy is None or handshape_distance(own, copy) > 0.15
         return n
 
-    framed, as_is = disagreements(CropSettings()), disagreements(CropSettings(photo_pads=(), grey_photo_pads=()))
+    framed, as_is = disagreements(CropSettings()), disagreements(CropSettings(photo_pads=()))
     assert framed <= 2, framed
     assert as_is >= framed + 5, (as_is, framed)
 
 
 def test_grey_photos_of_lit_scenes_follow_their_own_framing(monkeypatch):
-    """Grey photos on a light wall are framed with `grey_photo_pads`; colour photos and dark
-    grey ones (hands cut out onto black) keep `photo_pads`."""
+    """Grey photos on a light wall are framed with `grey_photo_pads` where given; colour photos
+    and dark grey ones (hands cut out onto black) keep `photo_pads`."""
     import trainer.hands as hands
 
     pads_tried: list[float] = []
@@ -88,6 +88,10 @@ def test_grey_photos_of_lit_scenes_follow_their_own_framing(monkeypatch):
             pads_tried.clear()
             assert c.landmarks(rgb) is not None
             assert pads_tried[0] == first, (first, pads_tried)
+    with HandCropper(HAND_MODEL, CropSettings(photo_pads=(0.1, 0.3))) as c:  # none given: as any photo
+        pads_tried.clear()
+        assert c.landmarks(VARIANTS["gray"](wall)) is not None
+        assert pads_tried[0] == 0.1, pads_tried
     assert CropSettings.from_dict(json.loads(json.dumps(CropSettings().to_dict()))) == CropSettings()  # as in bundle.json
 
 

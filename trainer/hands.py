@@ -35,13 +35,14 @@ class CropSettings:
     # scripts/fit_agreement.py framing`, training images: far-off fits of 64 px copies of the
     # 218-signer photos 8.5% as is -> 0.8% framed, grey 4.1% -> 2.2%).
     photo_pads: tuple[float, ...] = (0.3, 0.6)
-    # Framing for a grey photo of a lit scene (not dark, so not a hand cut out onto black).
-    # Tried and not the default: (0.6, 0.3) took the shipped model from 288 to 293 of 296 grey
-    # 218-signer validation photos (`asl-train evaluate --split val --variant gray`; Kaggle 650
-    # of 657 either way) and from 280 to 287 of 293 on the test split without retraining, but a
-    # 218-signer-only model trained on crops framed that way fell to 83.1% on the Kaggle set at
-    # the default seed (99.8% and 99.6% at seeds 1 and 2; 99.8%, 100% and 100% framed as now).
-    grey_photo_pads: tuple[float, ...] = (0.3, 0.6)
+    # Framing for a grey photo of a lit scene (not dark, so not a hand cut out onto black);
+    # None frames it like any photo, with `photo_pads`. Tried and not the default: (0.6, 0.3)
+    # took the shipped model from 288 to 293 of 296 grey 218-signer validation photos
+    # (`asl-train evaluate --split val --variant gray`; Kaggle 650 of 657 either way) and from
+    # 280 to 287 of 293 on the test split without retraining, but a 218-signer-only model
+    # trained on crops framed that way fell to 83.1% on the Kaggle set at the default seed
+    # (99.8% and 99.6% at seeds 1 and 2; 99.8%, 100% and 100% framed as now).
+    grey_photo_pads: tuple[float, ...] | None = None
     photo_side: int = 256
     # Grey photos are given skin tones before detection, dark ones are brightened on a retry.
     enhance: bool = True
@@ -56,11 +57,8 @@ class CropSettings:
 
     @classmethod
     def from_dict(cls, d: dict) -> "CropSettings":
-        d = dict(d)
-        for key in ("photo_pads", "grey_photo_pads"):
-            if key in d:
-                d[key] = tuple(d[key])
-        return cls(**{k: v for k, v in d.items() if k in cls.__dataclass_fields__})
+        # JSON turns the pad tuples into lists; keys of older or newer bundles are ignored
+        return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in d.items() if k in cls.__dataclass_fields__})
 
 
 @dataclass
@@ -234,7 +232,9 @@ class HandCropper:
         if self.mode == "video":
             return self._detect(rgb, timestamp_ms)
         dark = self.settings.enhance and _is_dark(rgb)
-        pads = self.settings.grey_photo_pads if grey and not dark else self.settings.photo_pads
+        pads = self.settings.photo_pads
+        if grey and not dark and self.settings.grey_photo_pads is not None:
+            pads = self.settings.grey_photo_pads
         for image in [rgb, *([gamma(rgb, 0.5)] if dark else [])]:
             for pad in pads:
                 big, scale, px, py = _pad_and_scale(image, pad, self.settings.photo_side)
