@@ -172,7 +172,7 @@ def test_the_default_recipe_trains_on_the_recipe_variants():
     from trainer.variants import TRAIN_VARIANTS
 
     args = build_parser().parse_args(["train", "--data", "d", "--out", "o"])
-    assert args.train_variants == TRAIN_VARIANTS == ("mirror", "gray", "low64")
+    assert args.train_variants == TRAIN_VARIANTS == ("mirror", "gray", "low64", "gray64")
     assert TrainJob(data=[], out=Path("o"), hand_model=Path("h")).train_variants == TRAIN_VARIANTS
     none = build_parser().parse_args(["train", "--data", "d", "--out", "o", "--train-variants", "none"])
     assert none.train_variants == ()

@@ -88,7 +88,7 @@ def test_grey_photos_of_lit_scenes_follow_their_own_framing(monkeypatch):
             pads_tried.clear()
             assert c.landmarks(rgb) is not None
             assert pads_tried[0] == first, (first, pads_tried)
-    with HandCropper(HAND_MODEL, CropSettings(photo_pads=(0.1, 0.3))) as c:  # none given: as any photo
+    with HandCropper(HAND_MODEL, CropSettings(photo_pads=(0.1, 0.3), grey_photo_pads=None)) as c:  # as any photo
         pads_tried.clear()
         assert c.landmarks(VARIANTS["gray"](wall)) is not None
         assert pads_tried[0] == 0.1, pads_tried
@@ -97,7 +97,7 @@ def test_grey_photos_of_lit_scenes_follow_their_own_framing(monkeypatch):
 
 def test_crop_settings_from_older_bundles():
     old = {"size": 64, "margin": 0.25, "retry_pads": [0.3, 0.6], "retry_side": 256}
-    assert CropSettings.from_dict(old) == CropSettings()
+    assert CropSettings.from_dict(old) == CropSettings(grey_photo_pads=None)  # framed as any photo then
     assert CropSettings.from_dict(CropSettings(photo_pads=(0.1,)).to_dict()).photo_pads == (0.1,)
 
 
@@ -245,6 +245,7 @@ def test_variants_keep_the_image_usable():
     for name, f in VARIANTS.items():
         out = f(rgb)
         assert out.dtype == np.uint8 and out.ndim == 3 and out.shape[2] == 3, name
-    assert VARIANTS["low64"](rgb).shape[:2] == (64, 64)
+    assert VARIANTS["low64"](rgb).shape[:2] == VARIANTS["gray64"](rgb).shape[:2] == (64, 64)
+    assert np.ptp(VARIANTS["gray64"](rgb).astype(int), axis=2).max() == 0  # every pixel grey
     assert np.array_equal(VARIANTS["mirror"](rgb)[:, 0], rgb[:, -1])
     assert VARIANTS["dark"](rgb).mean() < rgb.mean() < VARIANTS["bright"](rgb).mean()
