@@ -161,7 +161,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="all images (default), or only the held-out test split the bundle was trained with "
                         "(val: its validation split, where settings are chosen)")
     e.add_argument("--variant", choices=list(VARIANTS), default="plain",
-                   help="evaluate on altered images: mirror (left hands), gray, low64 (64 px), dark, bright")
+                   help="evaluate on altered images: mirror (left hands), gray, low64 (64 px), gray64, dark, bright")
     e.add_argument("--json", action="store_true", help="JSON on stdout (progress stays on stderr)")
     e.set_defaults(func=cmd_evaluate)
     return p
