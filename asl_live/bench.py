@@ -1,12 +1,13 @@
 """Headless benchmark of the live chain on a video file, against a landmarker-only baseline.
 
-Every frame is decoded into memory first, so neither pass pays for video decoding; then the
-full chain (landmarks, crop, classify, smooth, overlay) and MediaPipe's landmarker alone run
-on every frame as fast as they can, interleaved frame by frame (or one pass after the other
-with --sequential). The ratio of the two says what the app adds on top of hand tracking. With a `<video>.labels.json` (from asl_live.synthvideo)
-the smoothed decisions are scored too.
+Frames are decoded one at a time and dropped once timed, so memory stays flat however long
+the video is. For each frame the full chain (landmarks, crop, classify, smooth, overlay) and
+MediaPipe's landmarker alone run as fast as they can, one after the other on the same decoded
+frame (or in two passes with --sequential); decoding is not timed. The ratio of the two says
+what the app adds on top of hand tracking. With a `<video>.labels.json` beside the video
+(asl_live.video_labels) the smoothed decisions are scored too.
 
-    python -m asl_live.bench --source demo.mp4 --model assets/model --json bench.json
+    asl-live bench --source demo.mp4 --json bench.json
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import resource
 import sys
 import time
 from pathlib import Path
@@ -21,104 +23,98 @@ from pathlib import Path
 import numpy as np
 
 from trainer import atomicio
-from trainer.bundle import Classifier
+from trainer.classes import NOT_DIGIT
+from trainer.classifier import Classifier
 from trainer.hands import HandCropper
 
 from .drawing import draw_overlay
 from .live import STAGES, FrameResult, LivePipeline
 from .smoothing import SmoothingSettings
 from .source import Frame, FrameSource
-from .synthvideo import load_labels, segments
+from .video_labels import load_labels, segments
 
 WARMUP_FRAMES = 10  # left out of the timing figures of both passes (first-inference costs)
-SETTLE_S = 0.5  # after a digit appears, decisions are scored only once this much time passed
+SETTLE_S = 0.5  # after a pose appears, decisions are scored only once this much time passed
 BENCH_STAGES = (*STAGES, "draw", "frame")  # "frame" = process + draw, what one live frame costs
 
 
-def decode_all(source: str | os.PathLike[str], max_frames: int | None = None) -> tuple[list[Frame], float]:
-    """Every frame of the file (up to max_frames) as RGB in memory, and the file's fps."""
-    frames: list[Frame] = []
-    with FrameSource(source, loop=False) as src:
-        while max_frames is None or len(frames) < max_frames:
-            frame = src.read()
-            if frame is None:
-                break
-            frames.append(frame)
-        return frames, src.fps
+def peak_rss_mb() -> float:
+    """This process's peak resident memory so far, MB (Linux reports KiB, macOS bytes)."""
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / (1 << 20) if sys.platform == "darwin" else peak / 1024
 
 
-def _stats(values: list[float]) -> dict[str, float]:
-    a = np.asarray(values, dtype=np.float64)
-    if a.size == 0:
-        return {"median": 0.0, "p95": 0.0, "mean": 0.0}
-    return {"median": float(np.median(a)), "p95": float(np.percentile(a, 95)), "mean": float(a.mean())}
+class _Stats:
+    """Per-stage figures without keeping every value: a fixed-size reservoir for the median
+    and p95 (exact up to `keep` frames) and a running mean."""
+
+    def __init__(self, keep: int = 20_000, seed: int = 0) -> None:
+        self.keep, self.n, self.total = keep, 0, 0.0
+        self.values: list[float] = []
+        self._rng = np.random.default_rng(seed)
+
+    def add(self, v: float) -> None:
+        self.n += 1
+        self.total += v
+        if len(self.values) < self.keep:
+            self.values.append(v)
+        elif (j := int(self._rng.integers(self.n))) < self.keep:
+            self.values[j] = v
+
+    def summary(self) -> dict[str, float]:
+        if not self.n:
+            return {"median": 0.0, "p95": 0.0, "mean": 0.0}
+        a = np.asarray(self.values)
+        return {"median": float(np.median(a)), "p95": float(np.percentile(a, 95)), "mean": self.total / self.n}
 
 
-def _time_full(pipeline: LivePipeline, f: Frame) -> tuple[FrameResult, dict[str, float]]:
-    t0 = time.perf_counter()
-    result = pipeline.process(f.rgb, f.timestamp_ms)
-    t1 = time.perf_counter()
-    draw_overlay(f.rgb, result)
-    t2 = time.perf_counter()
-    return result, {**result.timings, "draw": (t2 - t1) * 1000, "frame": (t2 - t0) * 1000}
+def _frame_entry(r: FrameResult) -> dict:
+    d = r.decision
+    return {"index": r.index, "digit": d.digit if d.state == "digit" else None,
+            "confidence": round(float(d.confidence), 4), "state": d.state}
 
 
-def _time_baseline(cropper: HandCropper, f: Frame) -> float:
-    t0 = time.perf_counter()
-    cropper.landmarks(f.rgb, f.timestamp_ms)
-    return (time.perf_counter() - t0) * 1000
+def score(frames: list[dict], labels: list[int | None], fps: float) -> dict:
+    """Decisions against the labels, each pose scored once it had SETTLE_S to settle.
 
-
-def _passes(frames: list[Frame], hand_model: Path, classifier: Classifier, smoothing: SmoothingSettings,
-            interleave: bool) -> tuple[list[FrameResult], list[dict[str, float]], list[float]]:
-    """Both passes over the same frames, each with its own landmarker (MediaPipe's tracking
-    state is per instance). Interleaved frame by frame, both see the same load from anything
-    else running on the machine, so their ratio holds up on a busy computer."""
-    results, timings, base = [], [], []
-    with LivePipeline(hand_model, classifier, smoothing) as pipeline, \
-            HandCropper(hand_model, classifier.crop_settings, mode="video") as cropper:
-        if interleave:
-            for f in frames:
-                r, t = _time_full(pipeline, f)
-                results.append(r)
-                timings.append(t)
-                base.append(_time_baseline(cropper, f))
-        else:
-            for f in frames:
-                r, t = _time_full(pipeline, f)
-                results.append(r)
-                timings.append(t)
-            base = [_time_baseline(cropper, f) for f in frames]
-    return results, timings, base
-
-
-def score(results: list[FrameResult], labels: list[int | None], fps: float) -> dict:
-    """Accuracy of the shown digit once a pose had SETTLE_S to settle, and how often the display
-    changed after that (0 is the ideal: one steady answer per held digit). No-hand stretches
-    are scored as the share of frames showing nothing."""
-    n = min(len(results), len(labels))
+    Digits: the share of frames showing the right digit, and how often the display changed
+    (0 is the ideal: one steady answer per held digit). Hands that are no digit: the share of
+    frames showing "not a digit" or "?" (never a digit). No-hand stretches: the share showing
+    nothing. `frames` are the bench JSON's per-frame entries.
+    """
+    n = min(len(frames), len(labels))
     skip = int(round(SETTLE_S * fps))
-    segs, correct, total, none_ok, none_total = [], 0, 0, 0, 0
-    for digit, start, end in segments(labels[:n]):
-        begin = min(end, start + skip)
-        shown = [results[i].decision for i in range(begin, end)]
-        if digit is None:
-            ok = sum(d.state == "none" for d in shown)
-            none_ok, none_total = none_ok + ok, none_total + len(shown)
+    segs = []
+    tally = {"digit": [0, 0], "not_digit": [0, 0], "none": [0, 0]}
+    for label, start, end in segments(labels[:n]):
+        shown = frames[min(end, start + skip):end]
+        kind = "none" if label is None else "not_digit" if label == NOT_DIGIT else "digit"
+        if kind == "none":
+            ok = sum(f["state"] == "none" for f in shown)
+        elif kind == "not_digit":
+            ok = sum(f["state"] in ("not_digit", "unsure") for f in shown)
         else:
-            ok = sum(d.state == "digit" and d.digit == digit for d in shown)
-            correct, total = correct + ok, total + len(shown)
-        changes = sum(a.label != b.label for a, b in zip(shown, shown[1:]))
-        found = sum(results[i].observation is not None for i in range(start, end))
-        segs.append({"digit": digit, "start": start, "end": end, "scored_frames": len(shown),
-                     "accuracy": ok / len(shown) if shown else None, "changes": changes,
-                     "hand_found": found / (end - start)})
+            ok = sum(f["digit"] == label for f in shown)
+        tally[kind][0] += ok
+        tally[kind][1] += len(shown)
+        changes = sum((a["state"], a["digit"]) != (b["state"], b["digit"]) for a, b in zip(shown, shown[1:]))
+        found = sum(f.get("hand", f["state"] != "none") for f in frames[start:end])
+        segs.append({"label": "not_digit" if kind == "not_digit" else label, "start": start, "end": end,
+                     "scored_frames": len(shown), "accuracy": ok / len(shown) if shown else None,
+                     "changes": changes, "hand_found": found / (end - start)})
+
+    def share(kind: str) -> float | None:
+        ok, total = tally[kind]
+        return ok / total if total else None
+
     return {
         "settle_s": SETTLE_S,
-        "accuracy": correct / total if total else None,
-        "scored_frames": total,
-        "no_hand_accuracy": none_ok / none_total if none_total else None,
-        "changes": sum(s["changes"] for s in segs if s["digit"] is not None),
+        "accuracy": share("digit"),
+        "scored_frames": tally["digit"][1],
+        "changes": sum(s["changes"] for s in segs if isinstance(s["label"], int)),
+        "not_digit_accuracy": share("not_digit"),
+        "not_digit_frames": tally["not_digit"][1],
+        "no_hand_accuracy": share("none"),
         "segments": segs,
     }
 
@@ -137,39 +133,62 @@ def run_bench(
     that is also written to `json_out` (atomically) and printed as a table via `log`."""
     source, hand_model = Path(source), Path(hand_model)
     classifier = Classifier.load(model_dir)
-    frames, fps = decode_all(source, max_frames)
-    if not frames:
-        raise ValueError(f"{source}: no frames")
     classifier.warm_up()
-    results, timings, base = _passes(frames, hand_model, classifier, smoothing, interleave)
-
-    warm = WARMUP_FRAMES if len(frames) > 2 * WARMUP_FRAMES else 0
-    timed = timings[warm:]
-    stages = {k: _stats([t[k] for t in timed]) for k in BENCH_STAGES}
-    full_ms, base_ms = stages["frame"]["mean"], _stats(base[warm:])["mean"]
-    stages["baseline_landmarks"] = _stats(base[warm:])
+    stats = {k: _Stats() for k in (*BENCH_STAGES, "baseline_landmarks")}
+    entries: list[dict] = []
+    first: Frame | None = None
+    fps = 0.0
+    with LivePipeline(hand_model) as pipeline, \
+            HandCropper(hand_model, classifier.crop_settings, mode="video") as baseline:
+        passes = [(pipeline, baseline)] if interleave else [(pipeline, None), (None, baseline)]
+        for full, base in passes:
+            with FrameSource(source, loop=False) as src:
+                fps = src.fps
+                for i, f in enumerate(src):
+                    if max_frames is not None and i >= max_frames:
+                        break
+                    first = first or f
+                    timed = i >= WARMUP_FRAMES
+                    if full is not None:
+                        t0 = time.perf_counter()
+                        result = full.process(f.rgb, f.timestamp_ms, classifier, smoothing)
+                        t1 = time.perf_counter()
+                        draw_overlay(f.rgb, result)
+                        t2 = time.perf_counter()
+                        entries.append({**_frame_entry(result), "hand": result.observation is not None})
+                        if timed:
+                            for k, v in {**result.timings, "draw": (t2 - t1) * 1000, "frame": (t2 - t0) * 1000}.items():
+                                stats[k].add(v)
+                    if base is not None:
+                        t0 = time.perf_counter()
+                        base.landmarks(f.rgb, f.timestamp_ms)
+                        if timed:
+                            stats["baseline_landmarks"].add((time.perf_counter() - t0) * 1000)
+    if first is None:
+        raise ValueError(f"{source}: no frames")
+    stages = {k: s.summary() for k, s in stats.items()}
+    full_ms, base_ms = stages["frame"]["mean"], stages["baseline_landmarks"]["mean"]
     report: dict = {
         "source": str(source),
         "model": str(model_dir),
-        "frame_size": list(frames[0].rgb.shape[1::-1]),
+        "frame_size": list(first.rgb.shape[1::-1]),
         "video_fps": fps,
-        "frames_total": len(frames),
-        "frames_timed": len(timed),
-        "warmup_frames": warm,
+        "frames_total": len(entries),
+        "frames_timed": stats["frame"].n,
+        "warmup_frames": WARMUP_FRAMES,
         "interleaved": interleave,
         "fps": 1000.0 / full_ms if full_ms else 0.0,
         "baseline_fps": 1000.0 / base_ms if base_ms else 0.0,
         "ratio": full_ms / base_ms if base_ms else 0.0,
         "stages": stages,
+        "peak_rss_mb": round(peak_rss_mb(), 1),
         "machine": {"platform": platform.platform(), "processor": platform.processor() or platform.machine(),
                     "cpu_count": os.cpu_count()},
-        "frames": [{"index": r.index, "digit": r.decision.digit if r.decision.state == "digit" else None,
-                    "confidence": round(float(r.decision.confidence), 4), "state": r.decision.state}
-                   for r in results],
     }
     labels = load_labels(source)
     if labels is not None:
-        report["score"] = score(results, labels["labels"], float(labels.get("fps") or fps))
+        report["score"] = score(entries, labels["labels"], float(labels.get("fps") or fps))
+    report["frames"] = [{k: v for k, v in e.items() if k != "hand"} for e in entries]
     log(format_report(report))
     if json_out is not None:
         atomicio.write_json(json_out, report)
@@ -187,55 +206,39 @@ def format_report(report: dict) -> str:
     for name, st in report["stages"].items():
         lines.append(f"{name:<20}{st['median']:>10.2f}{st['p95']:>10.2f}")
     lines.append(f"End-to-end: {report['fps']:.1f} FPS; landmarker alone: {report['baseline_fps']:.1f} FPS; "
-                 f"full/baseline time ratio {report['ratio']:.2f}")
+                 f"full/baseline time ratio {report['ratio']:.2f}; peak memory {report['peak_rss_mb']:.0f} MB")
     sc = report.get("score")
     if sc:
-        acc = "n/a" if sc["accuracy"] is None else f"{100 * sc['accuracy']:.1f}%"
-        lines.append(f"Score (after the first {sc['settle_s']:g} s of each held digit): accuracy {acc} "
-                     f"over {sc['scored_frames']} frames, {sc['changes']} decision changes")
+        def pct(x):
+            return "n/a" if x is None else f"{100 * x:.1f}%"
+
+        lines.append(f"Score (after the first {sc['settle_s']:g} s of each pose): digits right {pct(sc['accuracy'])} "
+                     f"of {sc['scored_frames']} frames, {sc['changes']} decision changes")
+        if sc["not_digit_accuracy"] is not None:
+            lines.append(f"Hands that are no digit shown as 'not a digit' or '?': {pct(sc['not_digit_accuracy'])} "
+                         f"of {sc['not_digit_frames']} frames")
         if sc["no_hand_accuracy"] is not None:
-            lines.append(f"No-hand stretches showing nothing: {100 * sc['no_hand_accuracy']:.1f}%")
-        lines.append(f"{'segment':<9}{'frames':>8}{'hand found':>12}{'accuracy':>10}{'changes':>9}")
+            lines.append(f"No-hand stretches showing nothing: {pct(sc['no_hand_accuracy'])}")
+        lines.append(f"{'segment':<14}{'frames':>8}{'hand found':>12}{'right':>8}{'changes':>9}")
         for s in sc["segments"]:
-            name = "no hand" if s["digit"] is None else f"digit {s['digit']}"
-            acc = "n/a" if s["accuracy"] is None else f"{100 * s['accuracy']:.0f}%"
-            lines.append(f"{name:<9}{s['end'] - s['start']:>8}{100 * s['hand_found']:>11.0f}%{acc:>10}{s['changes']:>9}")
+            name = {None: "no hand", "not_digit": "not a digit"}.get(s["label"], f"digit {s['label']}")
+            lines.append(f"{name:<14}{s['end'] - s['start']:>8}{100 * s['hand_found']:>11.0f}%"
+                         f"{pct(s['accuracy']) if s['accuracy'] is not None else 'n/a':>8}{s['changes']:>9}")
     return "\n".join(lines)
 
 
-def add_arguments(ap: argparse.ArgumentParser) -> None:
-    """The bench flags, shared by `python -m asl_live.bench` and `asl-live bench`."""
-    ap.add_argument("--source", required=True, type=Path, help="video file to run on")
-    ap.add_argument("--json", type=Path, metavar="OUT", help="write the full report (per-frame decisions) here")
-    ap.add_argument("--model", type=Path, metavar="DIR", help="model bundle (default: assets/model)")
-    ap.add_argument("--hand-model", type=Path, metavar="PATH", help="hand_landmarker.task (default: cached/downloaded)")
-    ap.add_argument("--max-frames", type=int, metavar="N", help="only the first N frames")
-    ap.add_argument("--sequential", action="store_true",
-                    help="run the baseline after the full pass instead of interleaving them frame by frame")
-
-
 def run_from_args(args: argparse.Namespace) -> int:
-    from trainer.bundle import BundleError
+    from trainer.bundle_meta import BundleError
     from trainer.handmodel import HandModelError, resolve_hand_model
 
+    from .options import shipped_model_dir
     from .source import SourceError
 
-    model = args.model or Path(__file__).resolve().parents[1] / "assets" / "model"
     try:
         hand = resolve_hand_model(args.hand_model)
-        run_bench(args.source, model, hand, args.json, args.max_frames,
-                  interleave=not getattr(args, "sequential", False))
+        run_bench(args.source, args.model or shipped_model_dir(), hand, args.json, args.max_frames,
+                  interleave=not args.sequential)
     except (BundleError, HandModelError, SourceError, ValueError, OSError) as e:
-        print(f"bench: {e}", file=sys.stderr)
+        print(f"asl-live bench: {e}", file=sys.stderr)
         return 1
     return 0
-
-
-def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m asl_live.bench", description=__doc__.split("\n\n")[0])
-    add_arguments(ap)
-    return run_from_args(ap.parse_args(argv))
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -1,9 +1,9 @@
 """Saving the user's own hand crops as training samples.
 
-Files land in `<root>/<digit>/<timestamp>_<n>.png`, the plain class-folder layout that
-`trainer.data.scan` reads, so "capture, then retrain" needs no conversion step. Each file is
-written under a temporary name and renamed, so a crash never leaves a broken PNG that would
-later be counted as a sample.
+Files land in `<root>/<digit>/<timestamp>_<n>.png` (and `<root>/not_digit/` for hand shapes
+that are no digit), the class-folder layout that `trainer.data.scan` reads, so "capture,
+then retrain" needs no conversion step. Each file is written under a temporary name and
+renamed, so a crash never leaves a broken PNG that would later be counted as a sample.
 """
 
 from __future__ import annotations
@@ -13,30 +13,41 @@ import os
 import threading
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import cv2
 import numpy as np
 
 from trainer.atomicio import atomic_path
-from trainer.data import DIGITS
+from trainer.classes import DIGITS, NOT_DIGIT, NOT_DIGIT_NAME
+
+if TYPE_CHECKING:
+    from asl_live.live import FrameResult
+    from asl_live.session import LiveState
+
+LABELS = (*DIGITS, NOT_DIGIT)
+
+
+def folder_name(label: int) -> str:
+    return NOT_DIGIT_NAME if label == NOT_DIGIT else str(label)
 
 
 class SampleWriter:
-    """Writes RGB crops into per-digit folders under `root` (created on demand)."""
+    """Writes RGB crops into per-class folders under `root` (created on demand)."""
 
     def __init__(self, root: str | os.PathLike[str]) -> None:
         self.root = Path(root)
         self._counter = itertools.count()
         self._lock = threading.Lock()  # the GUI may save from more than one thread
 
-    def save(self, digit: int, crop: np.ndarray) -> Path:
-        """Write one crop; returns the final path."""
-        if isinstance(digit, bool) or not isinstance(digit, (int, np.integer)) or not 0 <= int(digit) <= 9:
-            raise ValueError(f"digit must be 0-9, got {digit!r}")
+    def save(self, label: int, crop: np.ndarray) -> Path:
+        """Write one crop of `label` (a digit, or NOT_DIGIT); returns the final path."""
+        if isinstance(label, bool) or not isinstance(label, (int, np.integer)) or int(label) not in LABELS:
+            raise ValueError(f"label must be a digit 0-9 or {NOT_DIGIT} (not a digit), got {label!r}")
         crop = np.asarray(crop)
         if crop.dtype != np.uint8 or crop.ndim != 3 or crop.shape[2] != 3 or crop.size == 0:
             raise ValueError(f"crop must be an RGB uint8 image (h, w, 3), got {crop.dtype} {crop.shape}")
-        folder = self.root / str(int(digit))
+        folder = self.root / folder_name(int(label))
         stamp = time.strftime("%Y%m%d-%H%M%S")
         with self._lock:
             while True:
@@ -49,12 +60,32 @@ class SampleWriter:
         return target
 
     def counts(self) -> dict[int, int]:
-        """Saved samples per digit (all ten digits, zeros included)."""
+        """Saved samples per label (all labels, zeros included)."""
         out = {}
-        for d in DIGITS:
-            folder = self.root / d
-            out[int(d)] = sum(1 for p in folder.glob("*.png") if not p.name.startswith(".")) if folder.is_dir() else 0
+        for label in LABELS:
+            folder = self.root / folder_name(label)
+            out[label] = sum(1 for p in folder.glob("*.png") if not p.name.startswith(".")) if folder.is_dir() else 0
         return out
 
     def total(self) -> int:
         return sum(self.counts().values())
+
+
+class SampleCapture:
+    """A frame observer (asl_live.session): while capture is on, every frame with a hand is
+    saved as a sample of the label the user gave."""
+
+    def __init__(self, writer: SampleWriter) -> None:
+        self.writer = writer
+        self._lock = threading.Lock()
+        self._counts = writer.counts()
+
+    def __call__(self, result: FrameResult, state: LiveState) -> None:
+        if state.capture and state.label is not None and result.observation is not None:
+            self.writer.save(state.label, result.observation.crop)
+            with self._lock:
+                self._counts[state.label] = self._counts.get(state.label, 0) + 1
+
+    def counts(self) -> dict[int, int]:
+        with self._lock:
+            return dict(self._counts)

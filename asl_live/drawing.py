@@ -21,9 +21,12 @@ HAND_CONNECTIONS: tuple[tuple[int, int], ...] = (
     (5, 9), (9, 13), (13, 17),
 )
 
-# RGB colours.
+# RGB colours: green for a digit, amber for "?", red for "not a digit" (a hand shape that is
+# no digit must never look like a confirmation).
 DIGIT_COLOUR = (40, 220, 90)
 UNSURE_COLOUR = (255, 190, 40)
+NOT_DIGIT_COLOUR = (240, 60, 70)
+STATE_COLOURS = {"digit": DIGIT_COLOUR, "unsure": UNSURE_COLOUR, "not_digit": NOT_DIGIT_COLOUR, "none": UNSURE_COLOUR}
 BONE_COLOUR = (255, 255, 255)
 JOINT_COLOUR = (230, 40, 60)
 FONT = cv2.FONT_HERSHEY_DUPLEX
@@ -35,7 +38,7 @@ def draw_overlay(rgb: np.ndarray, result: FrameResult, landmarks: bool = True) -
     h, w = out.shape[:2]
     unit = max(1, round(min(h, w) / 240))  # line width that reads the same at any resolution
     decision = result.decision
-    colour = DIGIT_COLOUR if decision.state == "digit" else UNSURE_COLOUR
+    colour = STATE_COLOURS[decision.state]
     obs = result.observation
     if obs is not None:
         x0, y0, side = obs.box
@@ -53,11 +56,15 @@ def draw_overlay(rgb: np.ndarray, result: FrameResult, landmarks: bool = True) -
 
 def _decision_text(out: np.ndarray, label: str, conf: str, colour: tuple[int, int, int], unit: int) -> None:
     """The digit (or "?") about a fifth of the frame high in the top-left corner, confidence
-    beside it, on a darkened panel so both read on any background."""
+    beside it, on a darkened panel so both read on any background; words ("not a digit") are
+    set smaller so they fit in about half the frame's width."""
     h, w = out.shape[:2]
     big, big_thick = h / 110, max(2, round(h / 60))
     small, small_thick = h / 320, max(1, round(h / 240))
     (tw, th), _ = cv2.getTextSize(label, FONT, big, big_thick)
+    if tw > w / 2:
+        big, big_thick = big * w / 2 / tw, max(2, round(big_thick * w / 2 / tw))
+        (tw, th), _ = cv2.getTextSize(label, FONT, big, big_thick)
     (cw, _), _ = cv2.getTextSize(conf, FONT, small, small_thick)
     pad = 4 * unit
     x, y = 2 * pad, 2 * pad + th

@@ -1,7 +1,8 @@
 """User settings of the app, kept as JSON in the user's data folder.
 
 A settings file must never stop the app from starting: a missing, corrupt or foreign file,
-or a value of the wrong type, gives the default for whatever could not be read.
+or a value of the wrong type, gives the default for whatever could not be read, and a value
+out of its range is clamped into it, with a note the window shows.
 """
 
 from __future__ import annotations
@@ -21,6 +22,17 @@ from .smoothing import SmoothingSettings
 
 SETTINGS_FILE = "settings.json"
 _SMOOTHING_DEFAULTS = SmoothingSettings()
+
+# What a user may set (the window's controls offer the same ranges). A window of 1 frame is
+# no smoothing at all; a threshold under 0.3 shows a digit for nearly any hand, over 0.95
+# hardly ever.
+RANGES: dict[str, tuple[float, float]] = {
+    "camera": (0, 63),
+    "smoothing_window": (2, 30),
+    "smoothing_threshold": (0.3, 0.95),
+    "smoothing_hysteresis": (0.0, 0.5),
+    "absent_frames": (1, 30),
+}
 
 
 def settings_path() -> Path:
@@ -58,8 +70,9 @@ class AppSettings:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, data: Any) -> "AppSettings":
-        """Known keys whose values have the right type; everything else keeps its default."""
+    def from_dict(cls, data: Any, notes: list[str] | None = None) -> "AppSettings":
+        """Known keys whose values have the right type; everything else keeps its default.
+        Values out of RANGES are clamped into them, and `notes` says so."""
         out = cls()
         if not isinstance(data, dict):
             return out
@@ -69,17 +82,34 @@ class AppSettings:
                 ok, value = _coerce(data[f.name], hints[f.name])
                 if ok:
                     setattr(out, f.name, value)
+        for name, (lo, hi) in RANGES.items():
+            value = getattr(out, name)
+            clamped = type(value)(min(hi, max(lo, value)))
+            if clamped != value:
+                setattr(out, name, clamped)
+                if notes is not None:
+                    notes.append(f"Setting {name} = {value} is outside {lo:g}-{hi:g}; using {clamped:g}.")
         return out
 
     @classmethod
     def load(cls, path: str | os.PathLike[str] | None = None) -> "AppSettings":
         """Settings from `path` (default: data_dir()/settings.json); defaults if unreadable."""
+        return cls.load_with_notes(path)[0]
+
+    @classmethod
+    def load_with_notes(cls, path: str | os.PathLike[str] | None = None) -> tuple["AppSettings", list[str]]:
+        """The settings and notes for the user about values that could not be used as saved."""
         path = Path(path) if path is not None else settings_path()
+        notes: list[str] = []
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):  # missing, unreadable, not UTF-8, not JSON
-            return cls()
-        return cls.from_dict(data)
+        except FileNotFoundError:
+            return cls(), notes
+        except (OSError, ValueError) as e:  # unreadable, not UTF-8, not JSON
+            return cls(), [f"The settings file {path} could not be read ({type(e).__name__}); using defaults."]
+        if not isinstance(data, dict):
+            notes.append(f"The settings file {path} holds no settings; using defaults.")
+        return cls.from_dict(data, notes), notes
 
     def save(self, path: str | os.PathLike[str] | None = None) -> Path:
         """Write atomically, so a crash mid-save keeps the previous file."""

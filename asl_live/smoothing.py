@@ -1,8 +1,10 @@
 """Per-frame probabilities -> a steady decision to show.
 
 Single frames disagree with each other (motion blur, a finger half way), so the display is
-driven by probabilities averaged over the last few frames, and it changes digit only when
-another digit clearly wins. Pure Python/NumPy: no Qt, no MediaPipe, cheap enough per frame.
+driven by probabilities averaged over the last few frames, and it changes only when another
+class clearly wins. "Not a digit" (models with that class) is shown the same way as a digit,
+so a hand shape that is no digit is said so as steadily as a digit is named. Pure
+Python/NumPy: no Qt, no MediaPipe, cheap enough per frame.
 """
 
 from __future__ import annotations
@@ -13,8 +15,10 @@ from typing import Literal
 
 import numpy as np
 
-NUM_CLASSES = 10
-State = Literal["none", "unsure", "digit"]
+from trainer.classes import NOT_DIGIT, NUM_DIGITS, SHOW_THRESHOLD
+
+State = Literal["none", "unsure", "digit", "not_digit"]
+STATES: tuple[State, ...] = ("none", "unsure", "digit", "not_digit")
 
 
 @dataclass(frozen=True)
@@ -22,16 +26,17 @@ class SmoothingSettings:
     """How eagerly the display follows the classifier."""
 
     window: int = 8  # frames averaged
-    threshold: float = 0.6  # smoothed probability below which "?" is shown
-    hysteresis: float = 0.15  # a different digit must beat the shown one's probability by this
+    threshold: float = SHOW_THRESHOLD  # smoothed probability below which "?" is shown
+    hysteresis: float = 0.15  # a different class must beat the shown one's probability by this
     absent_frames: int = 3  # consecutive no-hand frames before the display clears
-    # A digit already on display stays until its smoothed probability falls this far below
+    # A class already on display stays until its smoothed probability falls this far below
     # `threshold`; without it a probability hovering at the threshold makes "3"/"?" flicker.
     # 0 gives the plain rule "? whenever the top probability is below threshold".
     release_margin: float = 0.05
 
     def validated(self) -> "SmoothingSettings":
-        """The same settings clamped to usable ranges (they come from sliders and JSON)."""
+        """The same settings clamped to what the smoother can use (the app's settings keep
+        narrower, user-facing ranges: asl_live.settings)."""
         return replace(
             self,
             window=max(1, int(self.window)),
@@ -47,20 +52,18 @@ class Decision:
     """What the overlay shows for one frame.
 
     digit is set only when state == "digit"; confidence is the smoothed probability of the
-    shown digit ("digit"), of the best digit ("unsure"), or 0 ("none").
+    shown class ("digit", "not_digit"), of the best class ("unsure"), or 0 ("none").
     """
 
     state: State
     digit: int | None = None
     confidence: float = 0.0
-    probs: np.ndarray | None = None  # smoothed probabilities (10), None when no hand
+    probs: np.ndarray | None = None  # smoothed probabilities (10, or 11 with "not a digit"), None: no hand
 
     @property
     def label(self) -> str:
-        """Text for the display: the digit, "?" or "" (no hand)."""
-        if self.state == "digit":
-            return str(self.digit)
-        return "?" if self.state == "unsure" else ""
+        """Text for the display: the digit, "?", "not a digit" or "" (no hand)."""
+        return {"digit": str(self.digit), "unsure": "?", "not_digit": "not a digit"}.get(self.state, "")
 
 
 class Smoother:
@@ -73,7 +76,7 @@ class Smoother:
     def __init__(self, settings: SmoothingSettings = SmoothingSettings()) -> None:
         self._settings = settings.validated()
         self._history: deque[np.ndarray] = deque(maxlen=self._settings.window)
-        self._shown: int | None = None  # digit on display, kept through "?" for hysteresis
+        self._shown: int | None = None  # class on display, kept through "?" for hysteresis
         self._absent = 0
         self._last = Decision("none")
 
@@ -109,8 +112,11 @@ class Smoother:
             return self._last
         self._absent = 0
         p = np.asarray(probs, dtype=np.float64).reshape(-1)
-        if p.shape != (NUM_CLASSES,) or not np.all(np.isfinite(p)):
-            raise ValueError(f"expected {NUM_CLASSES} finite probabilities, got shape {p.shape}")
+        if p.shape not in ((NUM_DIGITS,), (NUM_DIGITS + 1,)) or not np.all(np.isfinite(p)):
+            raise ValueError(f"expected {NUM_DIGITS} or {NUM_DIGITS + 1} finite probabilities, got shape {p.shape}")
+        if self._history and self._history[-1].shape != p.shape:
+            self._history.clear()  # another model: its probabilities are not comparable
+            self._shown = None
         self._history.append(p)
         mean = np.mean(self._history, axis=0)
         self._last = self._decide(mean)
@@ -119,19 +125,22 @@ class Smoother:
     def _decide(self, mean: np.ndarray) -> Decision:
         s = self._settings
         top = int(np.argmax(mean))
-        shown = self._shown  # remembered digit; on display only if the last decision was "digit"
-        showing = shown is not None and self._last.state == "digit"
+        shown = self._shown  # remembered class; on display only if the last decision showed it
+        showing = shown is not None and self._last.state in ("digit", "not_digit")
         confident = bool(mean[top] >= s.threshold)
+        smoothed = mean.astype(np.float32)
         if confident and (shown is None or (top != shown and mean[top] - mean[shown] >= s.hysteresis)):
-            shown = top  # first digit, or a rival that clearly beats the remembered one
+            shown = top  # first class, or a rival that clearly beats the remembered one
         elif shown is not None and not (top == shown and confident):
-            # Stay on the shown digit while it is nearly confident, or while a confident
+            # Stay on the shown class while it is nearly confident, or while a confident
             # rival has not beaten it by the hysteresis margin yet.
             stays = showing and (mean[shown] >= s.threshold - s.release_margin or confident)
             if not stays:
-                self._shown = shown  # remembered through "?": a different digit must still beat it
-                return Decision("unsure", None, float(mean[top]), mean.astype(np.float32))
+                self._shown = shown  # remembered through "?": a different class must still beat it
+                return Decision("unsure", None, float(mean[top]), smoothed)
         elif shown is None:
-            return Decision("unsure", None, float(mean[top]), mean.astype(np.float32))
+            return Decision("unsure", None, float(mean[top]), smoothed)
         self._shown = shown
-        return Decision("digit", shown, float(mean[shown]), mean.astype(np.float32))
+        if shown == NOT_DIGIT:
+            return Decision("not_digit", None, float(mean[shown]), smoothed)
+        return Decision("digit", shown, float(mean[shown]), smoothed)

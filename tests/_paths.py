@@ -8,6 +8,7 @@ HAND_MODEL = SHARED / "models" / "hand_landmarker.task"
 KAGGLE = SHARED / "datasets" / "asl-digits-kaggle"
 KAGGLE_IMAGES = KAGGLE / "American Sign Language Digits Dataset"
 SLD = SHARED / "datasets" / "sign-language-digits"
+LETTERS = SHARED / "datasets" / "asl-letters-dlee"  # hand shapes that are no digit
 
 
 def kaggle_image(digit: int, k: int) -> Path:

@@ -8,19 +8,27 @@ so nothing touches the user's real settings, samples or caches.
 from __future__ import annotations
 
 import os
+import sys
+import tempfile
 from pathlib import Path
 from typing import Iterator
 
 import pytest
 
-from _paths import HAND_MODEL, KAGGLE, REPO, SHARED
+from _paths import HAND_MODEL, KAGGLE, LETTERS, REPO, SHARED
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("GLOG_minloglevel", "2")
+# Keras and matplotlib keep caches and settings in the home folder: not during tests.
+_TOOL_HOME = Path(tempfile.mkdtemp(prefix="asl-live-tests-"))
+os.environ["KERAS_HOME"] = str(_TOOL_HOME / "keras")
+os.environ["MPLCONFIGDIR"] = str(_TOOL_HOME / "matplotlib")
+sys.path.insert(0, str(REPO / "scripts"))  # test tooling (synthvideo) lives outside the packages
 
 # The trained model accuracy tests use: the shipped one, or another via ASL_LIVE_TEST_MODEL.
 ASSETS_MODEL = Path(os.environ.get("ASL_LIVE_TEST_MODEL") or REPO / "assets" / "model")
-VIDEO_DIGITS = [2, None, 5, 0, 8]  # None: a stretch without a hand
+NOT_DIGIT = 10  # trainer.classes.NOT_DIGIT: a stretch of a hand shape that is no digit
+VIDEO_DIGITS = [2, None, 5, NOT_DIGIT, 0, 8]  # None: a stretch without a hand
 VIDEO_SECONDS, VIDEO_FPS = 1.0, 15.0
 
 
@@ -98,23 +106,23 @@ def quick_bundle(tmp_path_factory: pytest.TempPathFactory, kaggle_root: Path, ha
 @pytest.fixture(scope="session")
 def classifier(quick_bundle: Path):
     """quick_bundle loaded once (loading TensorFlow/Keras is the slow part)."""
-    from trainer.bundle import Classifier
+    from trainer.classifier import Classifier
 
     return Classifier.load(quick_bundle)
 
 
 @pytest.fixture(scope="session")
 def synth_video(tmp_path_factory: pytest.TempPathFactory, kaggle_root: Path, hand_model_path: Path):
-    """A short labelled video of real hands on clutter (asl_live.synthvideo.SynthVideo):
+    """A short labelled video of real hands on clutter (scripts/synthvideo.py's SynthVideo):
     VIDEO_DIGITS held VIDEO_SECONDS each at VIDEO_FPS, 640x480, labels JSON beside it.
     Every pasted hand is one the landmarker finds; hands the shipped model trained on are
     left out when that model exists."""
-    from asl_live.synthvideo import make_video_file
+    from synthvideo import make_video_file
 
     out = tmp_path_factory.mktemp("video") / "digits.mp4"
     model_dir = ASSETS_MODEL if _is_bundle(ASSETS_MODEL) else None
-    return make_video_file(out, VIDEO_DIGITS, VIDEO_SECONDS, VIDEO_FPS, seed=0,
-                           data_root=kaggle_root, model_dir=model_dir, hand_model=hand_model_path)
+    return make_video_file(out, VIDEO_DIGITS, VIDEO_SECONDS, VIDEO_FPS, seed=0, data_root=kaggle_root,
+                           negatives=LETTERS, model_dir=model_dir, hand_model=hand_model_path)
 
 
 @pytest.fixture()

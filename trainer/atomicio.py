@@ -61,11 +61,14 @@ def write_json(target: str | os.PathLike[str], obj: Any) -> Path:
 def atomic_dir(target: str | os.PathLike[str]) -> Iterator[Path]:
     """Yield a fresh temporary directory; on clean exit it replaces `target` as a whole.
 
-    Used for model bundles: readers see the old bundle or the new one, never a mix.
+    Used for model bundles and datasets: readers see the old folder or the new one, never a
+    mix. The old one is moved to `<target>.previous` and removed only once the new one is in
+    place, so a crash between the two renames leaves it there to recover. The staging folder
+    is `.<target>.<pid>.<random>`: `clean_stale_staging` removes those of dead processes.
     """
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.{os.getpid()}.", dir=target.parent))
     os.chmod(tmp, 0o777 & ~_umask())
     try:
         yield tmp
@@ -74,9 +77,41 @@ def atomic_dir(target: str | os.PathLike[str]) -> Iterator[Path]:
         raise
     old = None
     if target.exists():
-        old = target.with_name(f".{target.name}.old-{os.getpid()}")
+        old = previous_path(target)
         shutil.rmtree(old, ignore_errors=True)
         os.replace(target, old)
     os.replace(tmp, target)
     if old is not None:
         shutil.rmtree(old, ignore_errors=True)
+
+
+def previous_path(target: str | os.PathLike[str]) -> Path:
+    target = Path(target)
+    return target.with_name(f"{target.name}.previous")
+
+
+def clean_stale_staging(target: str | os.PathLike[str]) -> list[Path]:
+    """Remove staging folders of `target` left by processes that died (a hard kill mid-write);
+    returns what was removed. Folders of live processes are left alone."""
+    target = Path(target)
+    removed = []
+    if not target.parent.is_dir():
+        return removed
+    for path in target.parent.glob(f".{target.name}.*"):
+        pid = path.name[len(target.name) + 2:].split(".", 1)[0]
+        if path.is_dir() and pid.isdigit() and not _alive(int(pid)):
+            shutil.rmtree(path, ignore_errors=True)
+            removed.append(path)
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

@@ -13,23 +13,16 @@ from pathlib import Path
 import numpy as np
 
 from . import atomicio
+from .checksum import file_sha256
 from .hands import CROPPER_VERSION, CropSettings, HandObservation
 
 NO_HAND = "no-hand"
 
 
-def file_sha256(path: str | os.PathLike[str]) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 class CropCache:
     def __init__(self, root: str | os.PathLike[str], settings: CropSettings, hand_model: str | os.PathLike[str]) -> None:
         self.root = Path(root)
-        salt = json.dumps(settings.to_dict(), sort_keys=True) + file_sha256(hand_model) + f"v{CROPPER_VERSION}"
+        salt = json.dumps(settings.photo_key(), sort_keys=True) + file_sha256(hand_model) + f"v{CROPPER_VERSION}"
         self._salt = hashlib.sha256(salt.encode()).hexdigest()[:16]
 
     def _path(self, digest: str) -> Path:

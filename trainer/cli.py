@@ -1,7 +1,8 @@
 """`asl-train`: fetch the data, train a model bundle, evaluate one. Headless, for any machine.
 
 Exit codes: 0 success, 1 failure while working, 2 bad input or missing prerequisite
-(no data, no credentials, no hand model, unusable bundle), 130 cancelled with Ctrl-C.
+(no data, no credentials, no hand model, unusable bundle, an --out that must not be
+written), 130 cancelled with Ctrl-C (an interrupted training keeps its best epoch beside --out).
 """
 
 from __future__ import annotations
@@ -21,46 +22,51 @@ def _err(msg: str) -> None:
     print(f"asl-train: {msg}", file=sys.stderr)
 
 
+def _log(msg: str) -> None:
+    print(msg, file=sys.stderr, flush=True)
+
+
 def _hand_model(args) -> Path:
     from .handmodel import print_progress, resolve_hand_model
 
     return resolve_hand_model(args.hand_model, progress=print_progress)
 
 
-def _log(msg: str) -> None:
-    print(msg, file=sys.stderr, flush=True)
-
-
 def cmd_download(args) -> int:
-    from .kaggle_fetch import download_kaggle
-    from .paths import data_dir
-
     from functools import partial
 
     from .handmodel import print_progress
+    from .kaggle_fetch import download_kaggle
+    from .paths import datasets_dir
 
-    dest = Path(args.dest) if args.dest else data_dir() / "datasets"
+    dest = Path(args.dest) if args.dest else datasets_dir()
     root = download_kaggle(dest, progress=partial(print_progress, label="Downloading Kaggle dataset"))
     print(root)
     return 0
 
 
 def cmd_train(args) -> int:
+    from dataclasses import replace
+
+    from .bundle import bundle_report
     from .data import SplitSettings
     from .hands import CropSettings
+    from .outdir import check_output
     from .pipeline import TrainJob, run_training
     from .progress import TextProgress
     from .train import TrainSettings
 
+    out = check_output(args.out)  # before the hand model download and hours of training
+    train = replace(TrainSettings(), **{k: getattr(args, k) for k in (
+        "epochs", "batch_size", "fusion", "seed", "landmark_swap", "grey_landmark_swap", "crop_drop")})
     job = TrainJob(
         data=[Path(d) for d in args.data],
-        out=Path(args.out),
+        negatives=[Path(d) for d in args.negatives or []],
+        out=out,
         hand_model=_hand_model(args),
         crop=CropSettings(size=args.crop_size),
         split=SplitSettings(seed=args.seed),
-        train=TrainSettings(epochs=args.epochs, batch_size=args.batch_size, fusion=args.fusion, seed=args.seed,
-                            landmark_swap=args.landmark_swap, grey_landmark_swap=args.grey_landmark_swap,
-                            crop_drop=args.crop_drop),
+        train=train,
         limit_per_class=args.limit_per_class,
         cache_root=Path(args.cache_dir) if args.cache_dir else None,
         base_model=Path(args.base_model) if args.base_model else None,
@@ -68,31 +74,34 @@ def cmd_train(args) -> int:
         upright=not args.no_upright,
     )
     meta = run_training(job, progress=TextProgress(), log=_log)
-    from .bundle import bundle_report
-
     print(bundle_report(meta))
     print(f"Model bundle written to {job.out}")
     return 0
 
 
 def cmd_evaluate(args) -> int:
-    from .evaluate import format_report
+    from .evaluate import format_negatives, format_report
     from .pipeline import run_evaluation
     from .progress import TextProgress
 
-    result = run_evaluation(Path(args.model), [Path(d) for d in args.data], _hand_model(args), args.split,
-                            cache_root=Path(args.cache_dir) if args.cache_dir else None,
-                            variant=args.variant, progress=TextProgress(), log=_log)
+    result = run_evaluation(Path(args.model), [Path(d) for d in args.data or []], _hand_model(args), args.split,
+                            cache_root=Path(args.cache_dir) if args.cache_dir else None, variant=args.variant,
+                            negatives=[Path(d) for d in args.negatives or []], negatives_split=args.negatives_split,
+                            progress=TextProgress(), log=_log)
     per_ds = result.pop("datasets")
-    overall = per_ds.get("all") or next(iter(per_ds.values()))
+    overall = per_ds.get("all") or next(iter(per_ds.values()), {})
     out = {**result, **overall, "datasets": {k: v for k, v in per_ds.items() if k != "all"}}
     if args.json:
         json.dump(out, sys.stdout, indent=2)
         print()
-    else:
-        for name, rep in per_ds.items():
-            print(format_report(rep, f"== {name} ({args.split} images, {args.variant}) =="))
-            print()
+        return 0
+    for name, rep in per_ds.items():
+        print(format_report(rep, f"== {name} ({args.split} images, {args.variant}) =="))
+        print()
+    if "negatives" in result:
+        neg = result["negatives"]
+        print(f"== hands that are no digit ({neg['split']} images, {args.variant}) ==")
+        print(format_negatives(neg))
     return 0
 
 
@@ -110,7 +119,9 @@ def _variant_list(text: str) -> tuple[str, ...]:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from .train import TrainSettings
+    from .data import SplitSettings
+    from .hands import CropSettings
+    from .train import FUSIONS, TrainSettings
     from .variants import TRAIN_VARIANTS, VARIANTS
 
     p = argparse.ArgumentParser(prog="asl-train", description=__doc__.split("\n")[0])
@@ -120,32 +131,38 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--dest", help="data directory (default: the user's asl-live data folder)/datasets")
     d.set_defaults(func=cmd_download)
 
-    def common(sp):
-        sp.add_argument("--data", action="append", required=True, metavar="DIR",
+    def common(sp, data_required: bool = True):
+        sp.add_argument("--data", action="append", required=data_required, metavar="DIR",
                         help="image root (Kaggle layout or <digit>/ class folders); repeatable")
+        sp.add_argument("--negatives", action="append", metavar="DIR",
+                        help="folder tree of images of hands that are no digit (taught or scored as 'not a "
+                             "digit'); repeatable")
         sp.add_argument("--hand-model", metavar="PATH",
                         help="MediaPipe hand_landmarker.task (default: $ASL_LIVE_HAND_MODEL, cache, download)")
         sp.add_argument("--cache-dir", metavar="DIR", help="crop cache folder (default: the user cache)")
 
+    defaults = TrainSettings()
     t = sub.add_parser("train", help="train a model bundle")
     common(t)
-    t.add_argument("--out", required=True, metavar="DIR", help="bundle folder to write (replaced atomically)")
-    t.add_argument("--epochs", type=int, default=TrainSettings.epochs)
-    t.add_argument("--batch-size", type=int, default=64)
-    t.add_argument("--crop-size", type=int, default=64)
-    t.add_argument("--fusion", choices=["fused", "crop", "landmarks"], default="fused",
+    t.add_argument("--out", required=True, metavar="DIR",
+                   help="bundle folder to write: a new folder, or an existing bundle (replaced atomically)")
+    t.add_argument("--epochs", type=int, default=defaults.epochs)
+    t.add_argument("--batch-size", type=int, default=defaults.batch_size)
+    t.add_argument("--crop-size", type=int, default=CropSettings.size)
+    t.add_argument("--fusion", choices=FUSIONS, default=defaults.fusion,
                    help="model inputs: crop CNN + landmarks (default), crop only, landmarks only")
-    t.add_argument("--seed", type=int, default=1234)
-    t.add_argument("--landmark-swap", type=float, default=TrainSettings.landmark_swap, metavar="P",
+    t.add_argument("--seed", type=int, default=SplitSettings.seed,
+                   help="seed of the train/validation/test split and of training")
+    t.add_argument("--landmark-swap", type=float, default=defaults.landmark_swap, metavar="P",
                    help="share of training examples given another example's landmarks, so the crop "
-                        f"learns to overrule bad landmark fits (default {TrainSettings.landmark_swap})")
-    t.add_argument("--grey-landmark-swap", type=float, default=TrainSettings.grey_landmark_swap, metavar="P",
+                        f"learns to overrule bad landmark fits (default {defaults.landmark_swap})")
+    t.add_argument("--grey-landmark-swap", type=float, default=defaults.grey_landmark_swap, metavar="P",
                    help="the same for grey examples only: a grey crop then tells the model its landmarks "
-                        f"may be a bad fit (default {TrainSettings.grey_landmark_swap})")
-    t.add_argument("--crop-drop", type=float, default=TrainSettings.crop_drop, metavar="P",
+                        f"may be a bad fit (default {defaults.grey_landmark_swap})")
+    t.add_argument("--crop-drop", type=float, default=defaults.crop_drop, metavar="P",
                    help="fused models: share of training examples seen without their crop, so the landmarks "
-                        f"must name the digit alone (default {TrainSettings.crop_drop})")
-    t.add_argument("--limit-per-class", type=int, metavar="N", help="use at most N images per digit and dataset")
+                        f"must name the digit alone (default {defaults.crop_drop})")
+    t.add_argument("--limit-per-class", type=int, metavar="N", help="use at most N images per class and dataset")
     t.add_argument("--base-model", metavar="DIR", help="fine-tune this bundle instead of training from scratch")
     t.add_argument("--no-upright", action="store_true",
                    help="keep the landmarks' tilt instead of turning each hand upright (for comparisons)")
@@ -155,11 +172,14 @@ def build_parser() -> argparse.ArgumentParser:
     t.set_defaults(func=cmd_train)
 
     e = sub.add_parser("evaluate", help="evaluate a model bundle on image folders")
-    common(e)
+    common(e, data_required=False)
     e.add_argument("--model", required=True, metavar="DIR", help="model bundle folder")
     e.add_argument("--split", choices=["all", "test", "val"], default="all",
                    help="all images (default), or only the held-out test split the bundle was trained with "
                         "(val: its validation split, where settings are chosen)")
+    e.add_argument("--negatives-split", choices=["all", "test", "val"],
+                   help="split of --negatives to score (default: the held-out test split when the bundle was "
+                        "trained on that folder, else every image)")
     e.add_argument("--variant", choices=list(VARIANTS), default="plain",
                    help="evaluate on altered images: mirror (left hands), gray, low64 (64 px), gray64, dark, bright")
     e.add_argument("--json", action="store_true", help="JSON on stdout (progress stays on stderr)")
@@ -168,22 +188,26 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    from .bundle import BundleError
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command == "evaluate" and not (args.data or args.negatives):
+        parser.error("evaluate needs --data DIR and/or --negatives DIR")
+    from .bundle_meta import BundleError
     from .data import DataError
     from .handmodel import HandModelError
     from .kaggle_fetch import DownloadError
+    from .outdir import OutputError
     from .progress import Cancelled
 
     try:
         return args.func(args)
-    except (DataError, HandModelError, BundleError, DownloadError) as e:
+    except (DataError, HandModelError, BundleError, DownloadError, OutputError) as e:
         _err(str(e))
         return 2
-    except (Cancelled, KeyboardInterrupt):
-        _err("cancelled")
+    except (Cancelled, KeyboardInterrupt) as e:
+        _err(f"cancelled: {e}" if str(e) else "cancelled")
         return 130
-    except ValueError as e:
+    except (ValueError, OSError) as e:
         _err(str(e))
         return 1
 

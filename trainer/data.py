@@ -3,12 +3,13 @@
 Supported layouts (any number of roots at once):
 - the Kaggle download: `American Sign Language Digits Dataset/<d>/Input Images - Sign <d>/*.jpeg`
 - plain class folders: `<root>/<d>/*.jpg|jpeg|png` (any case), nested at most one level down
-  (`<root>/Dataset/<d>/...`), which is also how the app saves captured samples.
+  (`<root>/Dataset/<d>/...`), which is also how the app saves captured samples; a
+  `not_digit/` folder beside them holds hand shapes that are no digit.
+- negatives (`scan_negatives`): any folder tree of images of hands that are no digit.
 """
 
 from __future__ import annotations
 
-import hashlib
 import os
 import re
 from collections import Counter
@@ -17,15 +18,18 @@ from pathlib import Path
 
 import numpy as np
 
+from .checksum import file_sha256
+from .classes import DIGITS, NOT_DIGIT, NOT_DIGIT_NAME
+
 IMAGE_EXTS = {".jpg", ".jpeg", ".png", ".bmp", ".webp"}
 KAGGLE_DIR = "American Sign Language Digits Dataset"
-DIGITS = tuple(str(d) for d in range(10))
+CLASS_FOLDERS = {**{str(d): d for d in DIGITS}, NOT_DIGIT_NAME: NOT_DIGIT}  # folder name -> label
 
 
 @dataclass(frozen=True)
 class Sample:
     path: Path
-    label: int
+    label: int  # a digit, or trainer.classes.NOT_DIGIT
     dataset: str  # name of the root it came from; splits and reports are per dataset
     group: str  # participant id where known, else the file's own content hash
     digest: str  # sha256 of the file: deduplication and the crop-cache key
@@ -49,7 +53,9 @@ class DataError(ValueError):
 
 
 def _digit_dirs(root: Path) -> dict[int, Path]:
-    return {int(p.name): p for p in root.iterdir() if p.is_dir() and p.name in DIGITS}
+    """Label -> folder for the class folders directly under `root` (at least one digit)."""
+    found = {CLASS_FOLDERS[p.name]: p for p in root.iterdir() if p.is_dir() and p.name in CLASS_FOLDERS}
+    return found if set(found) & set(DIGITS) else {}
 
 
 def _images_in(folder: Path) -> list[Path]:
@@ -105,10 +111,6 @@ def participant_groups(files: list[tuple[Path, int]]) -> dict[Path, str]:
     return groups
 
 
-def file_hash(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
 def scan(root: str | os.PathLike[str], name: str | None = None, report: ScanReport | None = None) -> list[Sample]:
     """All usable labelled images under one root, deduplicated by content.
 
@@ -140,7 +142,7 @@ def scan(root: str | os.PathLike[str], name: str | None = None, report: ScanRepo
     seen: dict[str, int] = {}
     samples = []
     for path, label in candidates:
-        h = file_hash(path)
+        h = file_sha256(path)
         if h in seen:
             report.duplicates += 1
             if seen[h] != label:
@@ -172,6 +174,44 @@ def scan_many(roots: list[str | os.PathLike[str]], report: ScanReport | None = N
     return out
 
 
+# Roboflow exports name each augmented copy of a photo `<photo>_jpg.rf.<hash>.jpg`.
+_ROBOFLOW = re.compile(r"^(.+)_(?:jpe?g|png)\.rf\.[0-9a-f]+$", re.IGNORECASE)
+
+
+def scan_negatives(root: str | os.PathLike[str], report: ScanReport | None = None) -> list[Sample]:
+    """Every image under `root`, at any depth, labelled "not a digit" and deduplicated.
+
+    Copies of one source photo (Roboflow's augmented copies share the `<photo>` part of their
+    name) form one group, so a photo never has copies on both sides of a split.
+    """
+    root = Path(root)
+    if not root.is_dir():
+        raise DataError(f"{root}: not a directory")
+    report = report if report is not None else ScanReport()
+    name = dataset_name(root)
+    samples, seen = [], set()
+    for path in sorted(p for p in root.rglob("*") if p.is_file() and not p.name.startswith(".")):
+        if path.suffix.lower() not in IMAGE_EXTS:
+            report.skipped["not an image"] += 1
+            continue
+        if path.stat().st_size == 0:
+            report.skipped["empty"] += 1
+            continue
+        h = file_sha256(path)
+        if h in seen:
+            report.duplicates += 1
+            continue
+        seen.add(h)
+        m = _ROBOFLOW.match(path.stem) or _CAPTURE.match(path.stem)
+        group = f"{path.parent.relative_to(root)}/{m.group(1)}" if m else h
+        samples.append(Sample(path, NOT_DIGIT, name, group, h))
+    if not samples:
+        raise DataError(f"{root}: no images of hands found (looked for {', '.join(sorted(IMAGE_EXTS))} files "
+                        "at any depth).")
+    report.found += len(samples)
+    return samples
+
+
 def dataset_name(root: Path) -> str:
     root = root.resolve()
     if root.name == KAGGLE_DIR:
@@ -187,7 +227,7 @@ class SplitSettings:
 
 
 def split(samples: list[Sample], settings: SplitSettings = SplitSettings()) -> dict[str, list[Sample]]:
-    """Train/val/test, per dataset, by participant group, stratified by digit.
+    """Train/val/test, per dataset, by participant group, stratified by digit (negatives by folder).
 
     Groups never straddle two splits, so a signer in the test split was never trained on.
     Each dataset is split on its own so every dataset has its own held-out test figures.
@@ -211,7 +251,8 @@ def _group_split(samples: list[Sample], frac: float, seed: int) -> tuple[list[Sa
     if frac <= 0 or len(samples) < 2:
         return samples, []
     n_splits = max(2, int(round(1 / frac)))
-    y = np.array([s.label for s in samples])
+    # Negatives are stratified by their folder (one hand shape each), digits by the digit.
+    y = np.array([str(s.label) if s.label != NOT_DIGIT else f"not:{s.path.parent.name}" for s in samples])
     groups = np.array([s.group for s in samples])
     n_groups = len(set(groups.tolist()))
     if n_groups < n_splits:

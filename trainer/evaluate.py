@@ -1,29 +1,36 @@
 """Honest figures: accuracy over all images (no-hand images count as errors), per-class
-precision/recall/F1, confusion matrix, calibration error. Output format is stable: it is how
+precision/recall/F1, confusion matrix, calibration error, and for hand shapes that are no
+digit the share the app would show as a digit. The output format is stable: it is how
 anyone compares models (documented in the README)."""
 
 from __future__ import annotations
 
+from collections import Counter
+
 import numpy as np
 
+from .classes import DIGITS, NUM_DIGITS
+
 NO_HAND = -1
-CLASSES = list(range(10))
 
 
-def evaluate(labels: np.ndarray, predicted: np.ndarray, confidence: np.ndarray | None = None) -> dict:
-    """labels, predicted: ints; predicted is NO_HAND (-1) where the landmarker found no hand.
+def evaluate(labels: np.ndarray, predicted: np.ndarray, confidence: np.ndarray | None = None,
+             num_classes: int = NUM_DIGITS) -> dict:
+    """labels: the digit each image shows; predicted: the model's class (a digit, or "not a
+    digit" = 10 for models with that class) or NO_HAND (-1) where the landmarker found no hand.
 
-    confusion[t][p] counts images of digit t predicted as p among images with a hand;
-    recall counts no-hand images of a digit as misses, precision is over predictions made.
+    confusion[t][p] counts images of digit t predicted as p among images with a hand (one
+    column per model class); recall counts no-hand images of a digit as misses, precision is
+    over predictions made.
     """
     labels = np.asarray(labels, dtype=int)
     predicted = np.asarray(predicted, dtype=int)
     n = len(labels)
     hand = predicted != NO_HAND
-    confusion = np.zeros((10, 10), dtype=int)
+    confusion = np.zeros((NUM_DIGITS, num_classes), dtype=int)
     np.add.at(confusion, (labels[hand], predicted[hand]), 1)
     per_class = {}
-    for d in CLASSES:
+    for d in DIGITS:
         tp = int(confusion[d, d])
         support = int((labels == d).sum())
         pred_n = int(confusion[:, d].sum())
@@ -45,6 +52,29 @@ def evaluate(labels: np.ndarray, predicted: np.ndarray, confidence: np.ndarray |
     if confidence is not None and hand.any():
         report["ece"] = round(expected_calibration_error(confidence[hand], predicted[hand] == labels[hand]), 4)
     return report
+
+
+def shown_as_digit(predicted: np.ndarray, confidence: np.ndarray, threshold: float) -> np.ndarray:
+    """Which images the app would show as a digit: a hand found, a digit on top, and its
+    probability at or above the app's threshold (anything else shows "?" or "not a digit")."""
+    predicted = np.asarray(predicted)
+    return (predicted != NO_HAND) & (predicted < NUM_DIGITS) & (np.asarray(confidence) >= threshold)
+
+
+def evaluate_negatives(predicted: np.ndarray, confidence: np.ndarray, folders: list[str], threshold: float) -> dict:
+    """Images of hands that are no digit: how many the app would show as a digit."""
+    shown = shown_as_digit(predicted, confidence, threshold)
+    folders_arr = np.array(folders)
+    per_folder = {}
+    for name in sorted(set(folders)):
+        m = folders_arr == name
+        per_folder[name] = {"images": int(m.sum()), "shown_as_digit": int(shown[m].sum()),
+                            "rate": round(float(shown[m].mean()), 4)}
+    n = len(shown)
+    digits = Counter(int(p) for p in np.asarray(predicted)[shown])
+    return {"images": n, "shown_as_digit": int(shown.sum()), "rate": round(float(shown.mean()) if n else 0.0, 4),
+            "no_hand": int((np.asarray(predicted) == NO_HAND).sum()), "threshold": threshold,
+            "digits_shown": {str(d): c for d, c in sorted(digits.items())}, "per_folder": per_folder}
 
 
 def expected_calibration_error(confidence: np.ndarray, correct: np.ndarray, bins: int = 15) -> float:
@@ -70,54 +100,22 @@ def format_report(report: dict, title: str = "") -> str:
     lines.append("digit  precision  recall     f1  support  no-hand")
     for d, c in report["per_class"].items():
         lines.append(f"{d:>5}  {c['precision']:9.4f}  {c['recall']:6.4f}  {c['f1']:5.4f}  {c['support']:7d}  {c['no_hand']:7d}")
-    lines.append("confusion (rows: true digit, columns: predicted)")
-    lines.append("     " + "".join(f"{d:>5}" for d in CLASSES))
+    columns = len(report["confusion"][0]) if report["confusion"] else NUM_DIGITS
+    lines.append("confusion (rows: true digit, columns: predicted" + (", 'not': not a digit)" if columns > NUM_DIGITS
+                                                                        else ")"))
+    lines.append("     " + "".join(f"{d:>5}" for d in DIGITS) + ("  not" if columns > NUM_DIGITS else ""))
     for d, row in enumerate(report["confusion"]):
         lines.append(f"{d:>5}" + "".join(f"{v:>5}" for v in row))
     return "\n".join(lines)
 
 
-def plot_confusion(report: dict, path, title: str = "Confusion matrix") -> None:
-    """Confusion matrix PNG, written atomically."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    from .atomicio import atomic_path
-
-    cm = np.array(report["confusion"])
-    fig, ax = plt.subplots(figsize=(5.5, 5))
-    ax.imshow(cm, cmap="Blues")
-    for (i, j), v in np.ndenumerate(cm):
-        if v:
-            ax.text(j, i, str(v), ha="center", va="center", fontsize=8,
-                    color="white" if v > cm.max() / 2 else "black")
-    ax.set(xticks=CLASSES, yticks=CLASSES, xlabel="predicted", ylabel="true",
-           title=f"{title}\naccuracy {report['accuracy']:.4f}, no hand {report['no_hand']['count']}")
-    fig.tight_layout()
-    with atomic_path(path, suffix=".png") as tmp:
-        fig.savefig(tmp, dpi=110)
-    plt.close(fig)
-
-
-def plot_history(history: dict[str, list[float]], path) -> None:
-    """Training curves (loss and accuracy per epoch) PNG, written atomically."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    from .atomicio import atomic_path
-
-    fig, axes = plt.subplots(1, 2, figsize=(9, 3.5))
-    for ax, key in zip(axes, ("loss", "accuracy")):
-        for name in (key, f"val_{key}"):
-            if history.get(name):
-                ax.plot(range(1, len(history[name]) + 1), history[name], label=name)
-        ax.set(xlabel="epoch", title=key)
-        ax.legend()
-    fig.tight_layout()
-    with atomic_path(path, suffix=".png") as tmp:
-        fig.savefig(tmp, dpi=100)
-    plt.close(fig)
+def format_negatives(neg: dict, threshold_note: str = "") -> str:
+    """The non-digit figures as text."""
+    lines = [f"non-digit hands {neg['images']}: shown as a digit {neg['shown_as_digit']} "
+             f"({100 * neg['rate']:.1f}%) at threshold {neg['threshold']:.2f}{threshold_note}; "
+             f"no hand found {neg['no_hand']}"]
+    if neg["digits_shown"]:
+        lines.append("  shown as: " + ", ".join(f"{d}: {n}" for d, n in neg["digits_shown"].items()))
+    for name, f in neg["per_folder"].items():
+        lines.append(f"  {name:<12}{f['images']:>5} images  {f['shown_as_digit']:>4} shown as a digit ({100 * f['rate']:.1f}%)")
+    return "\n".join(lines)

@@ -6,7 +6,7 @@ import numpy as np
 
 from .hands import MIDDLE_MCP, NUM_LANDMARKS, WRIST, HandObservation
 
-LANDMARK_FEATURES = 42  # 21 points x (x, y)
+LANDMARK_FEATURES = 2 * NUM_LANDMARKS  # (x, y) per point
 
 
 def normalise_landmarks(landmarks: np.ndarray, handedness: str, upright: bool = False) -> np.ndarray:

@@ -7,7 +7,6 @@ reported here with a fix rather than as an obscure MediaPipe crash later.
 
 from __future__ import annotations
 
-import hashlib
 import http.client
 import os
 import sys
@@ -18,19 +17,24 @@ from typing import Callable, TextIO
 
 from trainer import paths
 from trainer.atomicio import atomic_path
+from trainer.checksum import file_sha256
 
+# Version 1 of the official bundle, pinned: the "latest" URL may move to a model this program
+# was never checked with. Google publishes no checksum; this one is pinned by several public
+# projects (see ../shared/README.md).
 HAND_MODEL_URL = (
     "https://storage.googleapis.com/mediapipe-models/hand_landmarker/hand_landmarker/"
-    "float16/latest/hand_landmarker.task"
+    "float16/1/hand_landmarker.task"
 )
+HAND_MODEL_BYTES = 7_819_105
+HAND_MODEL_SHA256 = "fbc2a30080c3c557093b5ddfc334698132eb341044ccee322ccf8bcf3607cde1"
 ENV_VAR = "ASL_LIVE_HAND_MODEL"
 MODEL_FILENAME = "hand_landmarker.task"
 BUNDLE_MEMBERS = frozenset({"hand_detector.tflite", "hand_landmarks_detector.tflite"})
 
-# Accepted sha256 digests of the downloaded/cached bundle. The official bundle's checksum gets
-# pinned here once known (the "latest" URL may move, so more than one may be accepted). While
-# empty, verification is only "a zip holding both .tflite models".
-KNOWN_SHA256: frozenset[str] = frozenset()
+# Accepted sha256 digests of a downloaded or cached bundle (a file the user names is only
+# checked to be a hand landmarker bundle: they chose it on purpose).
+KNOWN_SHA256: frozenset[str] = frozenset({HAND_MODEL_SHA256})
 
 DOWNLOAD_TIMEOUT_S = 30.0
 CHUNK_BYTES = 64 * 1024
@@ -85,15 +89,22 @@ def validate_bundle(path: str | os.PathLike[str], *, verify_checksum: bool = Fal
     try:
         with zipfile.ZipFile(path) as bundle:
             members = {Path(name).name for name in bundle.namelist()}
-    except (zipfile.BadZipFile, OSError) as e:
+            damaged = bundle.testzip()  # first member whose data fails its CRC check
+    except (zipfile.BadZipFile, OSError, EOFError) as e:
         raise HandModelError(f"{path} is not a hand landmarker bundle (not a valid .task zip: {e}).") from e
+    if damaged is not None:
+        raise HandModelError(f"{path} is damaged: its member {damaged} fails its checksum. Download the hand "
+                             "model again (delete this file) or pass another --hand-model.")
     missing = BUNDLE_MEMBERS - members
     if missing:
         raise HandModelError(f"{path} is not a hand landmarker bundle (missing {', '.join(sorted(missing))}).")
     if verify_checksum and KNOWN_SHA256:
-        digest = _sha256(path)
+        digest = file_sha256(path)
         if digest not in KNOWN_SHA256:
-            raise HandModelError(f"{path} has unexpected sha256 {digest}; it is not the known hand model.")
+            raise HandModelError(
+                f"{path} has sha256 {digest}, but the official hand model (version 1, {HAND_MODEL_BYTES:,} bytes) "
+                f"has {HAND_MODEL_SHA256}: the download was altered or the file was replaced. Delete it and "
+                f"let the program download it again, or pass --hand-model PATH to use this file on purpose.")
 
 
 def print_progress(
@@ -172,10 +183,3 @@ def _how_to_fix(cached: Path, problem: str) -> str:
         f"(or download {HAND_MODEL_URL} yourself and save it there)."
     )
 
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1024 * 1024), b""):
-            digest.update(block)
-    return digest.hexdigest()

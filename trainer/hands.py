@@ -7,6 +7,9 @@ webcam frames with it, so what the model sees in training is what it sees live.
 from __future__ import annotations
 
 import os
+import sys
+import types
+from contextlib import nullcontext
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Literal
@@ -14,12 +17,35 @@ from typing import Literal
 import cv2
 import numpy as np
 
+from .quiet import native_stderr_silenced
+
+def import_mediapipe():
+    """The `mediapipe` module, imported without TensorFlow.
+
+    `mediapipe.tasks.python` imports its `core.optional_dependencies`, which imports
+    TensorFlow whenever it is installed (only for the API docs' decorators): 3-4 s at start-up
+    in a process that never needs it. A stand-in module with the same no-op decorator is put
+    in its place first, unless TensorFlow or the real module is already loaded.
+    """
+    name = "mediapipe.tasks.python.core.optional_dependencies"
+    if name not in sys.modules and "tensorflow" not in sys.modules:
+        stub = types.ModuleType(name, "Stand-in without TensorFlow (trainer.hands.import_mediapipe).")
+        stub.doc_controls = types.SimpleNamespace(do_not_generate_docs=lambda obj: obj)  # type: ignore[attr-defined]
+        sys.modules[name] = stub
+    import mediapipe
+
+    return mediapipe
+
+
 # Landmark indices used for geometry (MediaPipe hand topology).
 WRIST, MIDDLE_MCP = 0, 9
 NUM_LANDMARKS = 21
 # Bump when HandCropper finds or fits hands differently for the same settings (the grey-photo
 # colouring, say): cached crops made the old way are then not reused.
 CROPPER_VERSION = 3
+
+
+VIDEO_ONLY_SETTINGS: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -54,12 +80,38 @@ class CropSettings:
     def to_dict(self) -> dict:
         return asdict(self)
 
+    def photo_key(self) -> dict:
+        """The settings that change what image mode makes of a photo: the crop-cache key.
+        Settings only the live (video) path uses are left out, so adding one keeps the cache."""
+        return {k: v for k, v in self.to_dict().items() if k not in VIDEO_ONLY_SETTINGS}
+
     @classmethod
     def from_dict(cls, d: dict) -> "CropSettings":
-        # JSON turns the pad tuples into lists; keys of newer bundles are ignored. Older bundles
-        # have no grey_photo_pads: they framed grey photos like any photo.
+        """From bundle.json. JSON turns the pad tuples into lists; keys of newer bundles are
+        ignored. Older bundles have no grey_photo_pads: they framed grey photos like any photo.
+        A value of the wrong type raises TypeError naming the key."""
         d = {"grey_photo_pads": None, **d}
-        return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in d.items() if k in cls.__dataclass_fields__})
+        out = {}
+        for name, f in cls.__dataclass_fields__.items():
+            if name not in d:
+                continue
+            value = tuple(d[name]) if isinstance(d[name], list) else d[name]
+            if not _fits(value, f.default) or (value is None and name != "grey_photo_pads"):
+                raise TypeError(f"crop_settings.{name} must be like {f.default!r}, not {d[name]!r}")
+            out[name] = float(value) if isinstance(f.default, float) else value
+        return cls(**out)
+
+
+def _fits(value: object, default: object) -> bool:
+    """A JSON value that can stand where a setting's default stands (ints for floats too)."""
+    if isinstance(default, bool) or isinstance(value, bool):
+        return isinstance(value, bool) and isinstance(default, bool)
+    if isinstance(default, (int, float)):
+        return isinstance(value, (int, float)) and (isinstance(value, int) or isinstance(default, float))
+    if isinstance(default, tuple):
+        return value is None or (isinstance(value, tuple) and all(
+            isinstance(v, (int, float)) and not isinstance(v, bool) for v in value))
+    return isinstance(value, type(default))
 
 
 @dataclass
@@ -119,7 +171,7 @@ def is_grey(rgb: np.ndarray) -> bool:
     return bool(np.abs(small - small.mean(axis=2, keepdims=True)).mean() < 2.0)
 
 
-def _skin_lut(anchors: list[tuple[float, tuple[int, int, int]]]) -> np.ndarray:
+def skin_lut(anchors: list[tuple[float, tuple[int, int, int]]]) -> np.ndarray:
     grey = np.arange(256) / 255
     xs = [a for a, _ in anchors]
     return np.stack([np.interp(grey, xs, [c[i] for _, c in anchors]) for i in range(3)], axis=1).astype(np.uint8)
@@ -131,14 +183,14 @@ def _skin_lut(anchors: list[tuple[float, tuple[int, int, int]]]) -> np.ndarray:
 # found, and how often its landmarks land far from those on the colour photo (photos framed:
 # Kaggle flat tint 93.0% found, 1.1% far off -> 97.8%, 1.3%; 218 signers 97.8%, 16.9% ->
 # 100%, 2.2%).
-_SKIN = _skin_lut([(0.0, (30, 15, 10)), (0.2, (110, 65, 45)), (0.45, (215, 150, 115)),
+SKIN = skin_lut([(0.0, (30, 15, 10)), (0.2, (110, 65, 45)), (0.45, (215, 150, 115)),
                    (0.7, (240, 200, 175)), (0.85, (245, 235, 228)), (1.0, (255, 255, 255))])
 
 
 def skin_toned(rgb: np.ndarray) -> np.ndarray:
     """A grey photo in skin colours: MediaPipe's palm detector leans on skin colour and finds
     few hands in grey frames (Kaggle hands in grey: 24% found as they are)."""
-    return _SKIN[rgb[..., 0]]
+    return SKIN[rgb[..., 0]]
 
 
 def detection_image(rgb: np.ndarray, settings: "CropSettings") -> np.ndarray:
@@ -178,26 +230,36 @@ class HandCropper:
         settings: CropSettings = CropSettings(),
         mode: Literal["image", "video"] = "image",
     ) -> None:
-        from mediapipe.tasks.python import BaseOptions, vision
-
+        mp = import_mediapipe()
+        vision = mp.tasks.vision
         self.settings = settings
         self.mode = mode
         self.model_path = Path(model_path)
         running = vision.RunningMode.VIDEO if mode == "video" else vision.RunningMode.IMAGE
         opts = vision.HandLandmarkerOptions(
-            base_options=BaseOptions(model_asset_path=str(self.model_path)),
+            base_options=mp.tasks.BaseOptions(model_asset_path=str(self.model_path)),
             running_mode=running,
             num_hands=1,
             min_hand_detection_confidence=settings.min_detection_confidence,
         )
-        self._landmarker = vision.HandLandmarker.create_from_options(opts)
+        self._landmarker = None
+        self._first = True  # the first detection also prints set-up chatter
+        try:
+            with native_stderr_silenced():
+                self._landmarker = vision.HandLandmarker.create_from_options(opts)
+        except (RuntimeError, ValueError) as e:
+            from .handmodel import HandModelError
+
+            raise HandModelError(f"{self.model_path} could not be loaded by MediaPipe ({e}). The file may be "
+                                 "corrupt: download the hand model again or pass another --hand-model.") from None
         self._last_ts = -1
         self._flipped = False  # video mode: tracking a left hand in the mirrored stream
 
     # -- lifecycle -------------------------------------------------------------------------
     def close(self) -> None:
         if self._landmarker is not None:
-            self._landmarker.close()
+            with native_stderr_silenced():
+                self._landmarker.close()
             self._landmarker = None
 
     def __enter__(self) -> "HandCropper":
@@ -208,16 +270,17 @@ class HandCropper:
 
     # -- detection -------------------------------------------------------------------------
     def _detect(self, rgb: np.ndarray, timestamp_ms: int | None = None):
-        import mediapipe as mp
-
+        mp = import_mediapipe()
         image = mp.Image(image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(rgb))
-        if self.mode == "video":
-            ts = int(timestamp_ms) if timestamp_ms is not None else self._last_ts + 33
-            ts = max(ts, self._last_ts + 1)  # MediaPipe needs strictly increasing stamps
-            self._last_ts = ts
-            result = self._landmarker.detect_for_video(image, ts)
-        else:
-            result = self._landmarker.detect(image)
+        with native_stderr_silenced() if self._first else nullcontext():
+            self._first = False
+            if self.mode == "video":
+                ts = int(timestamp_ms) if timestamp_ms is not None else self._last_ts + 33
+                ts = max(ts, self._last_ts + 1)  # MediaPipe needs strictly increasing stamps
+                self._last_ts = ts
+                result = self._landmarker.detect_for_video(image, ts)
+            else:
+                result = self._landmarker.detect(image)
         if not result.hand_landmarks:
             return None
         lm = result.hand_landmarks[0]

@@ -10,9 +10,8 @@ from __future__ import annotations
 import keras
 from keras import layers
 
+from .classes import NUM_DIGITS
 from .features import LANDMARK_FEATURES
-
-NUM_CLASSES = 10
 
 
 def _conv(x, filters: int, strides: int = 1):
@@ -23,7 +22,7 @@ def _conv(x, filters: int, strides: int = 1):
     return layers.Activation("relu")(x)
 
 
-def build_model(crop_size: int = 64, num_classes: int = NUM_CLASSES, fusion: str = "fused",
+def build_model(crop_size: int = 64, num_classes: int = NUM_DIGITS, fusion: str = "fused",
                 crop_drop: float = 0.0) -> keras.Model:
     """fusion: "fused" (crop + landmarks), "crop" (CNN only) or "landmarks" (MLP only).
 

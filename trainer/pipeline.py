@@ -11,12 +11,18 @@ from pathlib import Path
 
 import numpy as np
 
-from .bundle import Classifier, save_bundle
+from .bundle import load_keras_model, write_bundle
+from .bundle_meta import BundleError, BundleMeta, DataRecord, SplitRecord, TrainingRecord
+from .classes import DIGITS, NOT_DIGIT, NOT_DIGIT_NAME, NUM_DIGITS, SHOW_THRESHOLD
+from .classifier import Classifier
 from .crops import CropResult, crop_samples
-from .data import Sample, ScanReport, SplitSettings, scan_many, split
-from .evaluate import NO_HAND, evaluate, plot_confusion, plot_history
+from .data import DataError, Sample, ScanReport, SplitSettings, scan_many, scan_negatives, split
+from .evaluate import NO_HAND, evaluate, evaluate_negatives
+from .examples import HELDOUT_FILE, REHEARSAL_FILE, Example, balanced, load_examples, save_examples
 from .features import batch_inputs
 from .hands import CropSettings, HandObservation
+from .outdir import interrupted_path
+from .plots import plot_confusion, plot_history
 from .progress import Cancelled, Progress, ShouldStop, never_stop, no_progress
 from .train import TrainSettings, train
 from .variants import TRAIN_VARIANTS
@@ -27,6 +33,7 @@ class TrainJob:
     data: list[Path]
     out: Path
     hand_model: Path
+    negatives: list[Path] = field(default_factory=list)  # folders of hands that are no digit
     crop: CropSettings = field(default_factory=CropSettings)
     split: SplitSettings = field(default_factory=SplitSettings)
     train: TrainSettings = field(default_factory=TrainSettings)
@@ -38,10 +45,17 @@ class TrainJob:
     # on the originals, and pixel augmentation alone cannot teach that.
     train_variants: tuple[str, ...] = TRAIN_VARIANTS
     upright: bool = True  # turn landmarks upright (trainer.features); a fine-tune keeps its base's form
+    # Also train on this bundle's rehearsal set and keep its held-out set (trainer.examples):
+    # a fine-tune on a few digits, or a retrain without the datasets the bundle learned from,
+    # then does not forget the classes missing from the new data.
+    rehearsal_from: Path | None = None
+    # A training stopped early (Ctrl-C, cancel) writes its best epoch beside `out` (never over
+    # it) when True; the app's Retrain keeps nothing of a cancelled run.
+    keep_interrupted: bool = True
 
 
 def limit_samples(samples: list[Sample], per_class: int, seed: int) -> list[Sample]:
-    """A small subset with whole participant groups, up to `per_class` images per digit and dataset."""
+    """A small subset with whole participant groups, up to `per_class` images per class and dataset."""
     def order(s: Sample) -> str:
         return hashlib.sha256(f"{seed}:{s.group}".encode()).hexdigest()
 
@@ -54,13 +68,17 @@ def limit_samples(samples: list[Sample], per_class: int, seed: int) -> list[Samp
     return out
 
 
-def load_samples(roots, report: ScanReport, limit_per_class: int | None = None, seed: int = 0) -> list[Sample]:
-    samples = scan_many(list(roots), report)
+def load_samples(roots, report: ScanReport, limit_per_class: int | None = None, seed: int = 0,
+                 negatives=()) -> list[Sample]:
+    """Digit images from `roots` and non-digit hands from `negatives`, deduplicated."""
+    samples = scan_many(list(roots), report) if roots else []
+    for root in negatives:
+        samples += scan_negatives(root, report)
     return limit_samples(samples, limit_per_class, seed) if limit_per_class else samples
 
 
 def predict(classifier: Classifier, crops: CropResult, batch: int = 256) -> tuple[np.ndarray, np.ndarray]:
-    """Predicted digit (NO_HAND where none was found) and its probability, per cropped sample."""
+    """Predicted class (NO_HAND where none was found) and its probability, per cropped sample."""
     pred = np.full(len(crops.observations), NO_HAND, dtype=int)
     conf = np.zeros(len(crops.observations), dtype=np.float32)
     idx = [i for i, o in enumerate(crops.observations) if o is not None]
@@ -72,121 +90,203 @@ def predict(classifier: Classifier, crops: CropResult, batch: int = 256) -> tupl
     return pred, conf
 
 
-def evaluate_by_dataset(classifier: Classifier, crops: CropResult) -> dict[str, dict]:
-    """One report per dataset, plus "all" when there are several."""
+def score(classifier: Classifier, crops: CropResult, threshold: float = SHOW_THRESHOLD) -> dict:
+    """Figures per digit dataset (plus "all" when there are several) and, when there are
+    non-digit hands among the samples, `"negatives"`: how many the app would show as a digit."""
     pred, conf = predict(classifier, crops)
     labels = np.array([s.label for s in crops.samples], dtype=int)
     names = np.array([s.dataset for s in crops.samples])
-    out = {}
-    for name in sorted(set(names.tolist())):
-        m = names == name
-        out[name] = evaluate(labels[m], pred[m], conf[m])
-    if len(out) > 1:
-        out["all"] = evaluate(labels, pred, conf)
+    digit = labels != NOT_DIGIT
+    out: dict = {"datasets": {}}
+    for name in sorted(set(names[digit].tolist())):
+        m = digit & (names == name)
+        out["datasets"][name] = evaluate(labels[m], pred[m], conf[m], classifier.num_classes)
+    if len(out["datasets"]) > 1:
+        out["datasets"]["all"] = evaluate(labels[digit], pred[digit], conf[digit], classifier.num_classes)
+    if (~digit).any():
+        folders = [f"{s.dataset}/{s.path.parent.name}" if s.path.parent.name != s.dataset else s.dataset
+                   for s, d in zip(crops.samples, digit) if not d]
+        out["negatives"] = evaluate_negatives(pred[~digit], conf[~digit], folders, threshold)
     return out
+
+
+HELDOUT_PER_CLASS = 60  # held-out examples kept in a bundle, per class (trainer.examples)
+REHEARSAL_PER_CLASS = 100  # training examples kept in a bundle for fine-tunes to rehearse
+
+
+def _examples(pairs: list[tuple[Sample, HandObservation | None]]) -> list[Example]:
+    return [Example(s.label, s.dataset, o) for s, o in pairs if o is not None]
+
+
+def _keep(new: list[Example], old: list[Example], per_class: int, seed: int) -> list[Example]:
+    """A bundle's example set: the new examples, topped up with the base bundle's."""
+    return balanced(balanced(new, per_class, seed) + old, per_class, seed)
 
 
 def _fingerprint(samples: list[Sample]) -> str:
     return hashlib.sha256("".join(sorted(s.digest for s in samples)).encode()).hexdigest()[:16]
 
 
+def _inputs(pairs: list[tuple[Sample, HandObservation | None]], upright: bool):
+    kept = [(s, o) for s, o in pairs if o is not None]
+    if not kept:
+        return {}, np.zeros(0, dtype=int)
+    return batch_inputs([o for _, o in kept], upright), np.array([s.label for s, _ in kept])
+
+
 def run_training(job: TrainJob, progress: Progress = no_progress, should_stop: ShouldStop = never_stop,
-                 log=print) -> dict:
-    """Train and write the bundle. Returns its metadata. Raises Cancelled if stopped before a
+                 log=print) -> BundleMeta:
+    """Train and write the bundle; returns its metadata. Raises Cancelled if stopped before a
     model exists; a stop during training keeps the best epoch so far."""
     started = time.monotonic()
     report = ScanReport()
-    samples = load_samples(job.data, report, job.limit_per_class, job.split.seed)
+    samples = load_samples(job.data, report, job.limit_per_class, job.split.seed, job.negatives)
     log(f"Data: {report.summary()}")
+    base = BundleMeta.read(job.base_model) if job.base_model is not None else None
+    rehearsal = load_examples(job.rehearsal_from / REHEARSAL_FILE) if job.rehearsal_from is not None else []
+    base_heldout = load_examples(job.rehearsal_from / HELDOUT_FILE) if job.rehearsal_from is not None else []
+    with_not_digit = base.has_not_digit if base is not None else any(
+        x.label == NOT_DIGIT for x in [*samples, *rehearsal])
+    if not with_not_digit and any(s.label == NOT_DIGIT for s in samples):
+        samples = [s for s in samples if s.label != NOT_DIGIT]
+        log("The base model has no 'not a digit' class: its samples are left out of this fine-tune.")
     crops = crop_samples(samples, job.hand_model, job.crop, cache_root=job.cache_root,
                          progress=progress, should_stop=should_stop)
     log(f"Crops: {crops.summary()}")
     parts = split(crops.samples, job.split)
     obs_of = {s.digest: o for s, o in zip(crops.samples, crops.observations)}
-    base = Classifier.load(job.base_model) if job.base_model is not None else None
     upright = base.upright if base is not None else job.upright
 
-    def arrays(pairs: list[tuple[Sample, HandObservation | None]]):
-        kept = [(s, o) for s, o in pairs if o is not None]
-        if not kept:
-            return {}, np.zeros(0, dtype=int)
-        return batch_inputs([o for _, o in kept], upright), np.array([s.label for s, _ in kept])
-
     train_pairs = [(s, obs_of[s.digest]) for s in parts["train"]]
+    if not with_not_digit:
+        rehearsal = [e for e in rehearsal if e.label != NOT_DIGIT]
     for variant in job.train_variants:
         extra = crop_samples(parts["train"], job.hand_model, job.crop, cache_root=job.cache_root, variant=variant,
                              progress=progress, should_stop=should_stop)
         log(f"Crops ({variant} copies of the training split): {extra.summary()}")
         train_pairs += list(zip(extra.samples, extra.observations))
-    (xtr, ytr), (xva, yva) = arrays(train_pairs), arrays([(s, obs_of[s.digest]) for s in parts["val"]])
-    if len(ytr) == 0:
-        raise ValueError("No training images with a detectable hand: check the data folders.")
+    if rehearsal:
+        log(f"Rehearsal: {len(rehearsal)} examples of {job.rehearsal_from.name}'s training data, so no class is "
+            "forgotten")
+        train_pairs += [(Sample(Path("rehearsal"), e.label, e.dataset, "rehearsal", ""), e.observation)
+                        for e in rehearsal]
+    (xtr, ytr), (xva, yva) = _inputs(train_pairs, upright), _inputs([(s, obs_of[s.digest]) for s in parts["val"]],
+                                                                    upright)
+    if not (ytr != NOT_DIGIT).any():
+        raise DataError("No training images of digits with a detectable hand: check the data folders.")
     if len(yva) == 0:
         xva = {k: v[:0] for k, v in xtr.items()}
     log(f"Split: train {len(parts['train'])}, validation {len(parts['val'])}, test {len(parts['test'])} images "
         f"(by participant where known); {len(ytr)} training crops")
-    initial = base.model if base is not None else None
+    initial = load_keras_model(job.base_model) if job.base_model is not None else None
     if should_stop():
         raise Cancelled("cancelled before training")
-    result = train(xtr, ytr, xva, yva, job.train, initial_model=initial, progress=progress, should_stop=should_stop)
+    num_classes = NUM_DIGITS + with_not_digit
+    result = train(xtr, ytr, xva, yva, job.train, initial_model=initial, num_classes=num_classes,
+                   progress=progress, should_stop=should_stop)
     if result.best_epoch == 0:
         raise Cancelled("cancelled before the first epoch finished")
     log(f"Training {result.stopped}; best epoch {result.best_epoch}, temperature {result.temperature:.3f}")
+    stopped_early = result.stopped in ("interrupted", "cancelled")
+    if stopped_early and not job.keep_interrupted:
+        raise Cancelled(f"training {result.stopped}; nothing was written")
+    out = interrupted_path(job.out) if stopped_early else job.out
 
-    meta = {
-        "classes": list(range(10)),
-        "input": {"crop": [job.crop.size, job.crop.size, 3], "landmarks": int(xtr["landmarks"].shape[1]),
-                  "upright": upright},
-        "crop_settings": job.crop.to_dict(),
-        "temperature": result.temperature,
-        "data": {
-            "roots": [str(p) for p in job.data],
-            "fingerprint": _fingerprint(crops.samples),
-            "datasets": {k: int(v) for k, v in zip(*np.unique([s.dataset for s in crops.samples], return_counts=True))},
-            "scan": report.summary(), "crops": crops.summary(),
-            "split": {**job.split.__dict__, "images": {k: len(v) for k, v in parts.items()}},
-            "limit_per_class": job.limit_per_class,
-            "train_variants": list(job.train_variants),
-        },
-        "training": {**job.train.to_dict(), "best_epoch": result.best_epoch, "stopped": result.stopped,
-                     "history": result.history, "base_model": str(job.base_model) if job.base_model else None},
-    }
-    classifier = Classifier(result.model, meta)
+    meta = BundleMeta(
+        classes=[*DIGITS, *([NOT_DIGIT_NAME] if with_not_digit else [])],
+        crop_settings=job.crop,
+        temperature=result.temperature,
+        upright=upright,
+        landmark_features=int(xtr["landmarks"].shape[1]),
+        data=DataRecord(
+            roots=[str(p) for p in job.data],
+            fingerprint=_fingerprint(crops.samples),
+            datasets={k: int(v) for k, v in zip(*np.unique([s.dataset for s in crops.samples], return_counts=True))},
+            split=SplitRecord(job.split.val, job.split.test, job.split.seed, {k: len(v) for k, v in parts.items()}),
+            limit_per_class=job.limit_per_class,
+            train_variants=list(job.train_variants),
+            negatives=[str(p) for p in job.negatives],
+            scan=report.summary(), crops=crops.summary(),
+        ),
+        training=TrainingRecord(settings=job.train.to_dict(), best_epoch=result.best_epoch, stopped=result.stopped,
+                                history=result.history, base_model=str(job.base_model) if job.base_model else None),
+    )
     test_crops = CropResult(samples=parts["test"], observations=[obs_of[s.digest] for s in parts["test"]])
-    meta["metrics"] = {"test": evaluate_by_dataset(classifier, test_crops) if parts["test"] else {}}
 
-    def extras(tmp: Path) -> None:
+    def finish(tmp: Path, classifier: Classifier) -> None:
+        """Score the exported model on the held-out split, as the app will run it."""
+        figures = score(classifier, test_crops) if parts["test"] else {"datasets": {}}
+        meta.metrics = {"test": figures["datasets"]}
+        if "negatives" in figures:
+            meta.metrics["negatives"] = figures["negatives"]
+        seed = job.split.seed
+        save_examples(tmp / HELDOUT_FILE, _keep(_examples(list(zip(test_crops.samples, test_crops.observations))),
+                                                base_heldout, HELDOUT_PER_CLASS, seed))
+        save_examples(tmp / REHEARSAL_FILE, _keep(_examples([(s, obs_of[s.digest]) for s in parts["train"]]),
+                                                  rehearsal, REHEARSAL_PER_CLASS, seed))
         plot_history(result.history, tmp / "training.png")
-        tests = meta["metrics"]["test"]
+        tests = meta.metrics["test"]
         if tests:
             key = "all" if "all" in tests else next(iter(tests))
             plot_confusion(tests[key], tmp / "confusion.png", f"Held-out test ({key})")
+        meta.training.wall_time_s = round(time.monotonic() - started, 1)
 
-    meta["training"]["wall_time_s"] = round(time.monotonic() - started, 1)
-    save_bundle(job.out, result.model, meta, extras)
-    log(f"Wall time {meta['training']['wall_time_s'] / 60:.1f} min")
+    write_bundle(out, result.model, meta, finish)
+    log(f"Wall time {meta.training.wall_time_s / 60:.1f} min")
+    if stopped_early:
+        raise Cancelled(f"training {result.stopped}: the best epoch so far ({result.best_epoch}) is in {out}; "
+                        f"{job.out} was left as it was")
     return meta
 
 
+def bundle_split(meta: BundleMeta, samples: list[Sample], which: str) -> list[Sample]:
+    """The samples of the bundle's own `which` split ("test" or "val"), recomputed from the
+    split settings it recorded: exactly the images it held out at training time."""
+    if meta.data.split is None:
+        raise BundleError("the bundle does not record its train/test split, so its held-out images are unknown; "
+                          "evaluate with --split all")
+    settings = SplitSettings(meta.data.split.val, meta.data.split.test, meta.data.split.seed)
+    if meta.data.limit_per_class:
+        samples = limit_samples(samples, meta.data.limit_per_class, settings.seed)
+    return split(samples, settings)[which]
+
+
 def run_evaluation(bundle_dir: Path, roots: list[Path], hand_model: Path, which: str = "all",
-                   cache_root: Path | None = None, variant: str = "plain", progress: Progress = no_progress,
-                   should_stop: ShouldStop = never_stop, log=print) -> dict:
+                   cache_root: Path | None = None, variant: str = "plain", negatives: list[Path] = (),
+                   negatives_split: str | None = None, threshold: float = SHOW_THRESHOLD,
+                   progress: Progress = no_progress, should_stop: ShouldStop = never_stop, log=print) -> dict:
     """Figures for a bundle on image folders: every image (`which="all"`), or the held-out
     test split the bundle was trained with (`which="test"`, same split settings; "val" for its
-    validation split), optionally through an image `variant` (mirrored, grey, 64 px, dark, bright)."""
+    validation split), optionally through an image `variant` (mirrored, grey, 64 px, dark, bright).
+
+    Non-digit hands (`negatives`) are scored on their held-out test split when the bundle was
+    trained on them (`negatives_split` overrides: "all", "test", "val"), else on every image.
+    """
     classifier = Classifier.load(bundle_dir)
     report = ScanReport()
     samples = load_samples(roots, report)
     if which in ("test", "val"):
-        split_settings = SplitSettings(**{k: classifier.meta["data"]["split"][k] for k in ("val", "test", "seed")})
-        limit = classifier.meta["data"].get("limit_per_class")
-        if limit:
-            samples = limit_samples(samples, limit, split_settings.seed)
-        samples = split(samples, split_settings)[which]
+        samples = bundle_split(classifier.meta, samples, which)
+    neg_split = negatives_split
+    for root in negatives:
+        found = scan_negatives(root, report)
+        trained_on = bool(found) and found[0].dataset in classifier.meta.data.datasets
+        chosen = neg_split or ("test" if trained_on else "all")
+        samples += bundle_split(classifier.meta, found, chosen) if chosen != "all" else found
+        neg_split = neg_split or chosen
+    if not samples:
+        raise DataError(f"No images to evaluate: {report.summary()}" + (
+            f"; the {which} split of these folders is empty" if which != "all" else ""))
     log(f"Data: {report.summary()}; evaluating {len(samples)} images ({which})")
     crops = crop_samples(samples, hand_model, classifier.crop_settings, cache_root=cache_root,
                          variant=variant, progress=progress, should_stop=should_stop)
     log(f"Crops: {crops.summary()}")
-    out = evaluate_by_dataset(classifier, crops)
-    return {"model": str(bundle_dir), "split": which, "variant": variant, "unreadable": len(crops.unreadable),
-            "datasets": out}
+    if not crops.samples:
+        raise DataError(f"No readable images among the {len(samples)} given: {crops.summary()}")
+    figures = score(classifier, crops, threshold)
+    out = {"model": str(bundle_dir), "split": which, "variant": variant, "unreadable": len(crops.unreadable),
+           "datasets": figures["datasets"]}
+    if "negatives" in figures:
+        out["negatives"] = {**figures["negatives"], "split": neg_split}
+    return out
+

@@ -6,7 +6,13 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
+from .classes import NUM_DIGITS
+from .features import LANDMARK_FEATURES
+from .hands import NUM_LANDMARKS
 from .progress import Progress, ShouldStop, never_stop, no_progress
+
+
+FUSIONS = ("fused", "crop", "landmarks")  # model inputs: both, the crop CNN only, the landmark MLP only
 
 
 @dataclass
@@ -19,7 +25,7 @@ class TrainSettings:
     learning_rate: float = 1e-3
     patience: int = 8  # epochs without a better validation score before stopping
     label_smoothing: float = 0.05
-    fusion: str = "fused"  # "fused", "crop" or "landmarks"
+    fusion: str = "fused"  # one of FUSIONS
     augment: bool = True
     # Share of training examples whose landmarks are swapped for another example's, so the crop
     # CNN learns to overrule landmarks that do not fit the picture (the landmarker's bad fits).
@@ -66,7 +72,7 @@ def _augment_fn(crop_size: int, seed: int, landmark_swap: float = 0.0, grey_land
 
     def augment(x, y):
         crop = x_crop = tf.cast(x["crop"], tf.float32)
-        lm = tf.reshape(x["landmarks"], [-1, 21, 2])
+        lm = tf.reshape(x["landmarks"], [-1, NUM_LANDMARKS, 2])
         n = tf.shape(crop)[0]
 
         def coin(p):
@@ -106,7 +112,7 @@ def _augment_fn(crop_size: int, seed: int, landmark_swap: float = 0.0, grey_land
         crop = tf.where(coin(0.25)[:, None, None, None], blurred, crop)
         crop = crop + tf.random.normal(tf.shape(crop), 0, 1) * tf.random.uniform([n, 1, 1, 1], 0, 8)
         crop = tf.clip_by_value(crop, 0, 255)
-        return {"crop": crop, "landmarks": tf.reshape(lm, [-1, 42])}, y
+        return {"crop": crop, "landmarks": tf.reshape(lm, [-1, LANDMARK_FEATURES])}, y
 
     return augment
 
@@ -149,6 +155,7 @@ def train(
     settings: TrainSettings = TrainSettings(),
     *,
     initial_model=None,
+    num_classes: int = NUM_DIGITS,
     progress: Progress = no_progress,
     should_stop: ShouldStop = never_stop,
 ) -> TrainResult:
@@ -159,14 +166,15 @@ def train(
     from .model import build_model
 
     keras.utils.set_random_seed(settings.seed)
-    model = initial_model or build_model(train_inputs["crop"].shape[1], fusion=settings.fusion,
+    model = initial_model or build_model(train_inputs["crop"].shape[1], num_classes, fusion=settings.fusion,
                                          crop_drop=settings.crop_drop)
+    num_classes = int(model.outputs[0].shape[-1])
     model.compile(
         optimizer=keras.optimizers.Adam(settings.learning_rate),
         loss=keras.losses.CategoricalCrossentropy(from_logits=True, label_smoothing=settings.label_smoothing),
         metrics=["accuracy"],
     )
-    one_hot = lambda y: np.eye(10, dtype=np.float32)[y]  # noqa: E731
+    one_hot = lambda y: np.eye(num_classes, dtype=np.float32)[y]  # noqa: E731
     train_ds = make_dataset(train_inputs, one_hot(train_labels), settings.batch_size, settings.augment, settings.seed,
                             settings.landmark_swap, settings.grey_landmark_swap)
     has_val = len(val_labels) > 0

@@ -1,7 +1,8 @@
 """The PySide6 desktop app: a thin layer over the Qt-free core in `asl_live` and `trainer`.
 
-Modules: window (MainWindow), panels and widgets (what is shown), workers (threads for
-capture, inference and long jobs), retrain (what Retrain trains on), options (command line +
-settings), live_accuracy (this session's running score). Only window/panels/widgets/workers
-import Qt; options, retrain and live_accuracy do not.
+Modules: app (start-up), window (MainWindow: composition and wiring), live_worker (frames and
+recognition off the GUI thread), tasks (one-off background jobs), models and retrainer
+(controllers that change the live session from task results), live_view, live_panel,
+model_panel, train_panel and widgets (what is shown; panels only display and emit signals),
+qtfix (a PySide6 work-around).
 """

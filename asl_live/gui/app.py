@@ -1,23 +1,28 @@
-"""Starting the app: QApplication, heavy imports behind a splash, the window, the event loop."""
+"""Starting the app: QApplication, the native libraries behind a splash, the window, the loop.
+
+The window's process never imports TensorFlow: frames run on LiteRT and MediaPipe, and
+retraining runs in a child process (asl_live.retrain).
+"""
 
 from __future__ import annotations
 
 import argparse
 import sys
 
-from asl_live.gui.options import LaunchOptions, resolve_options
+from asl_live.options import LaunchOptions, resolve_options
 
 
 def preload_libraries() -> None:
-    """Import TensorFlow/Keras and MediaPipe on the GUI thread before the window runs.
+    """Import MediaPipe and LiteRT on the GUI thread before the window runs.
 
-    Loading their native libraries holds Python's GIL for up to a second at a time; done on a
-    worker thread after the window is up, that would freeze the window's event loop. Loading
-    the model itself (mostly Python) still happens on a worker thread.
+    Loading their native libraries holds Python's GIL for a good part of a second; done on a
+    worker thread after the window is up, that would freeze the window's event loop.
     """
-    import keras  # noqa: F401
-    import tensorflow  # noqa: F401
-    from mediapipe.tasks.python import vision  # noqa: F401
+    from ai_edge_litert import interpreter  # noqa: F401
+
+    from trainer.hands import import_mediapipe
+
+    import_mediapipe()
 
 
 def create_window(options: LaunchOptions):
@@ -38,8 +43,7 @@ def run_app(args: argparse.Namespace) -> int:
     pixmap = QPixmap(420, 120)
     pixmap.fill(QColor(30, 34, 40))
     splash = QSplashScreen(pixmap)
-    splash.showMessage("ASL Live\nLoading TensorFlow and MediaPipe…",
-                       Qt.AlignmentFlag.AlignCenter, QColor("white"))
+    splash.showMessage("ASL Live\nStarting…", Qt.AlignmentFlag.AlignCenter, QColor("white"))
     splash.show()
     app.processEvents()
     preload_libraries()

@@ -10,8 +10,29 @@ from PySide6.QtCore import QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import QHeaderView, QLabel, QSizePolicy, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget
 
+from trainer.classes import NUM_DIGITS
+
+def pct(x: float | None) -> str:
+    return "–" if x is None else f"{100 * x:.1f}%"
+
+
+def muted(text: str = "") -> QLabel:
+    """A wrapped label in the palette's quiet colour, for explanations."""
+    label = QLabel(text)
+    label.setWordWrap(True)
+    label.setStyleSheet("color: palette(placeholder-text);")
+    return label
+
+
+def no_focus(*widgets: QWidget) -> None:
+    """Buttons and lists must not swallow digit keys meant for the window."""
+    for w in widgets:
+        w.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+
+
 ACCENT = QColor(46, 160, 90)
 UNSURE = QColor(220, 160, 40)
+NOT_DIGIT = QColor(220, 60, 70)
 BAR = QColor(90, 120, 170)
 GRID = QColor(0, 0, 0, 40)
 
@@ -61,24 +82,33 @@ class VideoView(QWidget):
 
 
 class ProbabilityBars(QWidget):
-    """Ten bars, one per digit: the smoothed probabilities, the threshold line, the shown digit."""
+    """One bar per class, the ten digits and "not a digit" when the model has it: the
+    smoothed probabilities, the threshold line, the class on display."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._probs: np.ndarray | None = None
         self._chosen: int | None = None
         self._threshold = 0.6
+        self._classes = 10
         self.setMinimumHeight(110)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
 
     def sizeHint(self) -> QSize:
         return QSize(600, 120)
 
-    def set_values(self, probs: np.ndarray | None, chosen: int | None, threshold: float) -> None:
+    def set_values(self, probs: np.ndarray | None, chosen: int | None, threshold: float,
+                   classes: int | None = None) -> None:
+        """`chosen`: the class on display (a digit, or 10 for "not a digit"), None for none."""
         self._probs = None if probs is None else np.asarray(probs, dtype=float)
+        self._classes = classes or (len(self._probs) if self._probs is not None else self._classes)
         self._chosen = chosen
         self._threshold = threshold
         self.update()
+
+    def values(self) -> np.ndarray | None:
+        """The probabilities on display."""
+        return None if self._probs is None else self._probs.copy()
 
     def paintEvent(self, event: QPaintEvent) -> None:
         p = QPainter(self)
@@ -86,26 +116,31 @@ class ProbabilityBars(QWidget):
         label_h = p.fontMetrics().height() + 4
         top, bottom = 14.0, self.height() - label_h
         span = max(1.0, bottom - top)
-        slot = self.width() / 10
+        n = self._classes
+        slot = self.width() / (n + (0.6 if n > NUM_DIGITS else 0))  # the last bar's label is longer
         p.fillRect(self.rect(), self.palette().base())
-        for d in range(10):
-            x = d * slot
+        for d in range(n):
+            extra = d == NUM_DIGITS
+            x, width = d * slot, slot * (1.6 if extra else 1)
             value = 0.0 if self._probs is None else float(self._probs[d])
             h = span * min(1.0, max(0.0, value))
-            colour = ACCENT if d == self._chosen else (UNSURE if value >= self._threshold else BAR)
-            p.fillRect(QRectF(x + slot * 0.18, bottom - h, slot * 0.64, h), colour)
+            colour = (NOT_DIGIT if extra else ACCENT) if d == self._chosen else (
+                UNSURE if value >= self._threshold else BAR)
+            p.fillRect(QRectF(x + width / 2 - slot * 0.32, bottom - h, slot * 0.64, h), colour)
             p.setPen(self.palette().text().color())
-            p.drawText(QRectF(x, bottom, slot, label_h), Qt.AlignmentFlag.AlignCenter, str(d))
+            p.drawText(QRectF(x, bottom, width, label_h), Qt.AlignmentFlag.AlignCenter,
+                       "not a digit" if extra else str(d))
             if value >= 0.01:
-                p.drawText(QRectF(x, bottom - h - 14, slot, 14), Qt.AlignmentFlag.AlignCenter, f"{value:.2f}")
+                p.drawText(QRectF(x, bottom - h - 14, width, 14), Qt.AlignmentFlag.AlignCenter, f"{value:.2f}")
         y = bottom - span * self._threshold
         p.setPen(QPen(QColor(200, 60, 60), 1, Qt.PenStyle.DashLine))
         p.drawLine(0, int(y), self.width(), int(y))
 
 
 class ConfusionView(QWidget):
-    """A 10x10 confusion matrix: rows are the true digit, columns the predicted one; colour is
-    the share of the row, so rare digits read as clearly as common ones."""
+    """A confusion matrix: rows are the true class, columns the decided one (the ten digits,
+    and "not a digit" as a last row/column where it applies); colour is the share of the
+    row, so rare classes read as clearly as common ones."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -122,17 +157,19 @@ class ConfusionView(QWidget):
     def paintEvent(self, event: QPaintEvent) -> None:
         p = QPainter(self)
         text = self.palette().text().color()
+        rows_n, cols_n = self._matrix.shape
         margin = p.fontMetrics().height() + 6
-        side = min(self.width() - margin, self.height() - margin)
-        cell = side / 10
+        cell = min((self.width() - margin) / cols_n, (self.height() - margin) / rows_n)
         rows = self._matrix.sum(axis=1, keepdims=True)
-        share = np.divide(self._matrix, rows, out=np.zeros((10, 10)), where=rows > 0)
+        share = np.divide(self._matrix, rows, out=np.zeros(self._matrix.shape), where=rows > 0)
         small = QFont(p.font())
         small.setPointSizeF(max(6.0, min(p.font().pointSizeF(), cell * 0.32)))
         p.setPen(text)
-        for i in range(10):
-            p.drawText(QRectF(margin + i * cell, 0, cell, margin), Qt.AlignmentFlag.AlignCenter, str(i))
-            p.drawText(QRectF(0, margin + i * cell, margin, cell), Qt.AlignmentFlag.AlignCenter, str(i))
+        name = lambda i: "✗" if i == NUM_DIGITS else str(i)  # noqa: E731
+        for j in range(cols_n):
+            p.drawText(QRectF(margin + j * cell, 0, cell, margin), Qt.AlignmentFlag.AlignCenter, name(j))
+        for i in range(rows_n):
+            p.drawText(QRectF(0, margin + i * cell, margin, cell), Qt.AlignmentFlag.AlignCenter, name(i))
         p.setFont(small)
         for (i, j), v in np.ndenumerate(self._matrix):
             rect = QRectF(margin + j * cell, margin + i * cell, cell, cell)

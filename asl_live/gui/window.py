@@ -1,104 +1,103 @@
-"""The main window: wires the panels to the live worker and the background tasks.
+"""The main window: composition and wiring, nothing slow.
 
-Nothing here waits on a camera, a model or training: those run on worker threads and report
-back through queued signals, so the event loop only ever copies results into widgets. (It
-waits only when the user switches source or closes the window, for the worker to finish its
-frame and release the camera.)
+The live session (asl_live.session) holds what recognition uses; the frame worker reads it,
+the panels show it, the controllers (models, retrainer) change it from task threads' results.
+The event loop only ever copies results into widgets.
 """
 
 from __future__ import annotations
 
 import sys
-from dataclasses import replace
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, Qt, Signal
+from PySide6.QtCore import QByteArray, QObject, Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeyEvent, QKeySequence
-from PySide6.QtWidgets import (
-    QFileDialog,
-    QInputDialog,
-    QLabel,
-    QMainWindow,
-    QSizePolicy,
-    QSplitter,
-    QTabWidget,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QFileDialog, QInputDialog, QMainWindow, QSplitter, QTabWidget, QVBoxLayout, QWidget
 
+from asl_live.capture import SampleCapture, SampleWriter
 from asl_live.gui import qtfix
-from asl_live.gui.options import LaunchOptions, shipped_model_dir
-from asl_live.gui.panels import LivePanel, ModelPanel, TrainPanel
-from asl_live.gui.retrain import (
-    RetrainResult,
-    dataset_roots,
-    download_datasets,
-    load_classifier,
-    plan,
-    retrain,
-)
-from asl_live.gui.widgets import MessageArea, ProbabilityBars, VideoView
-from asl_live.gui.workers import LiveConfig, LiveUpdate, LiveWorker, Task
+from asl_live.gui.live_panel import LivePanel
+from asl_live.gui.live_view import LiveView
+from asl_live.gui.live_worker import LiveWorker
+from asl_live.gui.model_panel import ModelPanel
+from asl_live.gui.models import ModelLoader
+from asl_live.gui.retrainer import Retrainer
+from asl_live.gui.tasks import TaskRunner
+from asl_live.gui.train_panel import TrainPanel
+from asl_live.gui.widgets import MessageArea
+from asl_live.live_accuracy import AccuracyRecorder
+from asl_live.options import LaunchOptions, shipped_model_dir
+from asl_live.retrain import clean_stale
+from asl_live.session import LiveSession, LiveState
+from asl_live.smoothing import SmoothingSettings
+from trainer.classes import NOT_DIGIT
 
 qtfix.apply()  # before any window exists: see qtfix for the PySide6 bug it works around
 
-DIGIT_KEYS = {getattr(Qt.Key, f"Key_{d}"): d for d in range(10)}
+LABEL_KEYS = {**{getattr(Qt.Key, f"Key_{d}"): d for d in range(10)}, Qt.Key.Key_N: NOT_DIGIT}
 
 
-def describe_source(source: int | Path) -> str:
-    return f"camera {source}" if isinstance(source, int) else Path(source).name
-
-
-def _say(message: str) -> None:
+def _say_stderr(message: str) -> None:
     """Problems also go to stderr: the window may be hidden or the user may be in a terminal."""
     print(f"asl-live: {message}", file=sys.stderr, flush=True)
 
 
-class MainWindow(QMainWindow):
-    model_changed = Signal(object)  # the Classifier now in use
+class _Changes(QObject):
+    """Session changes as a Qt signal, so listeners run on the GUI thread whoever changed it."""
 
+    changed = Signal(object, object)
+
+
+class MainWindow(QMainWindow):
     def __init__(self, options: LaunchOptions, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.options = options
-        self.settings = options.settings
-        self.classifier = None
-        self.hand_model: Path | None = None  # resolved (validated, maybe downloaded) path
-        self.last_update: LiveUpdate | None = None
-        self._worker: LiveWorker | None = None
-        self._source: int | Path = options.source
-        self._source_ok = False
-        self._tasks: dict[str, Task] = {}
-        self._label: int | None = None  # the digit the user says they show
-        self._held: int | None = None  # digit key held down: capture while held
-        self._capture_on = False
-        self._have_samples = False
-        self._extra_roots: list[Path] = list(options.retrain.extra_roots)
+        self.options, self.settings = options, options.settings
+        self.session = LiveSession(LiveState(source=options.source, loop=options.loop,
+                                             smoothing=self.settings.smoothing(),
+                                             show_landmarks=self.settings.show_landmarks))
+        self.accuracy = AccuracyRecorder()
+        self.capture = SampleCapture(SampleWriter(options.retrain.samples_dir))
+        self.session.add_frame_observer(self.accuracy)
+        self.session.add_frame_observer(self.capture)
+        self.tasks = TaskRunner(self)
+        self._held: int | None = None  # label key held down: capture while held
         self._build_ui()
         self._restore_geometry()
         for i, note in enumerate(options.notes):
-            self.messages.set(f"note{i}", note, "info")
-        self.start_source(options.source, options.loop)
-        self._resolve_hand_model()
-        self.load_model(options.model, remember=False)
-        self._refresh_roots()
+            self.say(f"note{i}", note)
+        for stale in clean_stale(options.retrain):
+            _say_stderr(f"removed {stale}, left by a retrain that was killed")
 
-    # -- layout ------------------------------------------------------------------------------
+        self.models = ModelLoader(self.session, self.tasks, self.say, self)
+        self.retrainer = Retrainer(options.retrain, self.session, self.tasks, self.train_panel,
+                                   lambda: self.session.state.hand_model or options.hand_model, self)
+        self.retrainer.model_taken.connect(self._retrained)
+        self._changes = _Changes(self)
+        self._changes.changed.connect(self._state_changed)
+        self.session.subscribe(self._changes.changed.emit)
+
+        self.worker = LiveWorker(self.session, self)
+        self.worker.updated.connect(self._show_update)
+        self.worker.source_opened.connect(self._source_opened)
+        self.worker.source_failed.connect(self._source_failed)
+        self.worker.source_status.connect(lambda msg: self.say("status", msg, "warning"))
+        self.worker.source_ended.connect(lambda: self.say("status", "End of the video."))
+        self.worker.problem.connect(lambda msg: self.say("live", msg, "error", echo=True))
+        self.live_view.clear(f"Opening {_describe(options.source)}…")
+        self.worker.start()
+        self.models.resolve_hand_model(options.hand_model)
+        self.models.load(options.model)
+
+    # -- layout ----------------------------------------------------------------------------------
     def _build_ui(self) -> None:
         self.setWindowTitle("ASL Live — sign language digits")
         self.messages = MessageArea()
-        self.video = VideoView()
-        self.readout = QLabel("–")
-        # Per-frame text must not resize the window (a relayout per frame, and flicker).
-        self.readout.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
-        self.readout.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.bars = ProbabilityBars()
+        self.live_view = LiveView()
         left = QWidget()
         v = QVBoxLayout(left)
         v.setContentsMargins(6, 6, 6, 6)
         v.addWidget(self.messages)
-        v.addWidget(self.video, 1)
-        v.addWidget(self.readout)
-        v.addWidget(self.bars)
+        v.addWidget(self.live_view, 1)
 
         self.live_panel = LivePanel()
         self.model_panel = ModelPanel()
@@ -122,19 +121,12 @@ class MainWindow(QMainWindow):
         s = self.settings
         self.live_panel.set_smoothing(s.smoothing_window, s.smoothing_threshold)
         self.live_panel.smoothing_changed.connect(self._set_smoothing)
-        self.live_panel.window_spin.editingFinished.connect(self.video.setFocus)
+        self.live_panel.window_spin.editingFinished.connect(self.live_view.video.setFocus)
         self.live_panel.label_clicked.connect(self.set_label)
-        self.live_panel.reset_clicked.connect(self._reset_accuracy)
-        self.train_panel.samples_path.setText(f"Saved in {self.options.retrain.samples_dir}")
-        self.train_panel.capture_toggled.connect(self._set_capture)
-        self.train_panel.add_folder_clicked.connect(self._add_folder)
-        self.train_panel.remove_folder_clicked.connect(self._remove_folder)
-        self.train_panel.download_clicked.connect(self.download_kaggle)
-        self.train_panel.retrain_clicked.connect(self.start_retrain)
-        self.train_panel.cancel_clicked.connect(self.cancel_retrain)
-        self.tabs.currentChanged.connect(lambda _: self._refresh_roots())
+        self.live_panel.reset_clicked.connect(self.accuracy.reset)
+        self.train_panel.capture_toggled.connect(lambda on: self._update_capture())
         self._build_menus()
-        self.video.setFocus()
+        self.live_view.video.setFocus()
 
     def _build_menus(self) -> None:
         def action(menu, text: str, slot, shortcut: str | None = None) -> QAction:
@@ -151,9 +143,10 @@ class MainWindow(QMainWindow):
         action(source, "Play video &file…", self._choose_file, "Ctrl+O")
         model = self.menuBar().addMenu("&Model")
         action(model, "Open model &folder…", self._choose_model)
-        action(model, "Use the &shipped model", lambda: self.load_model(shipped_model_dir(), remember=True))
+        action(model, "Use the &shipped model", lambda: self.load_model(shipped_model_dir()))
         view = self.menuBar().addMenu("&View")
-        self.landmarks_action = action(view, "Show hand &landmarks", self._set_landmarks)
+        self.landmarks_action = action(view, "Show hand &landmarks",
+                                       lambda on: self.session.update(show_landmarks=on))
         self.landmarks_action.setCheckable(True)
         self.landmarks_action.setChecked(self.settings.show_landmarks)
 
@@ -163,132 +156,81 @@ class MainWindow(QMainWindow):
         if self.settings.window_state:
             self.splitter.restoreState(QByteArray.fromBase64(self.settings.window_state.encode()))
 
-    # -- live source ------------------------------------------------------------------------
-    def start_source(self, source: int | Path, loop: bool = True) -> None:
-        """(Re)start capture + inference on `source`; the current model carries over."""
-        self._stop_worker()
-        self._source, self._source_ok = source, False
-        for key in ("source", "status", "live"):
-            self.messages.clear(key)
-        self.video.clear(f"Opening {describe_source(source)}…")
-        self.statusBar().showMessage(f"Source: {describe_source(source)}")
-        config = LiveConfig(source=source, loop=loop, smoothing=self.settings.smoothing(),
-                            samples_dir=self.options.retrain.samples_dir, realtime=self.options.realtime,
-                            show_landmarks=self.settings.show_landmarks)
-        worker = LiveWorker(config)
+    # -- messages --------------------------------------------------------------------------------
+    def say(self, topic: str, text: str, kind: str = "info", echo: bool = False) -> None:
+        """A banner per topic above the video ("" clears it); `echo` also prints to stderr."""
+        if not text:
+            self.messages.clear(topic)
+            return
+        self.messages.set(topic, text, kind)
+        if echo:
+            _say_stderr(text)
 
-        def current(slot):
-            """Ignore a replaced worker: its queued signals may still arrive after a restart."""
-            return lambda *args: slot(*args) if worker is self._worker else None
+    # -- the session -----------------------------------------------------------------------------
+    def _state_changed(self, old: LiveState, new: LiveState) -> None:
+        if new.classifier is not old.classifier and new.classifier is not None:
+            c = new.classifier
+            self.model_panel.set_model(c.path, c.test_metrics, c.meta.metrics.get("negatives"))
+            self.retrainer.refresh()
+        if (new.source, new.source_serial) != (old.source, old.source_serial):
+            for topic in ("source", "status", "live"):
+                self.messages.clear(topic)
+            self.live_view.clear(f"Opening {_describe(new.source)}…")
+        self.settings.set_smoothing(new.smoothing)
+        self.settings.show_landmarks = new.show_landmarks
+        self.statusBar().showMessage(f"Source: {_describe(new.source)}"
+                                     + (f" · model: {new.classifier.path}" if new.classifier else ""))
 
-        worker.updated.connect(current(self._on_update))
-        worker.source_failed.connect(current(self._on_source_failed))
-        worker.source_status.connect(current(lambda msg: self._show("status", msg, "warning")))
-        worker.source_ended.connect(current(lambda: self._show("status", "End of the video.", "info")))
-        worker.problem.connect(current(lambda msg: self._show("live", msg, "error", echo=True)))
-        if self.classifier is not None:
-            worker.set_classifier(self.classifier)
-        if self.hand_model is not None:
-            worker.set_hand_model(self.hand_model)
-        self._worker = worker
-        self._push_label()
-        worker.start()
-
-    @property
-    def worker(self) -> LiveWorker | None:
-        return self._worker
-
-    def _stop_worker(self) -> None:
-        worker, self._worker = self._worker, None
-        if worker is not None:
-            worker.stop()
-            worker.wait(10_000)
-            worker.deleteLater()
-
-    def _on_update(self) -> None:
-        update = self._worker.take_update() if self._worker is not None else None
+    def _show_update(self) -> None:
+        update = self.worker.take_update()
         if update is None:
             return
-        if not self._source_ok:
-            self._source_ok = True
-            if isinstance(self._source, int):
-                self.settings.camera = self._source
-        self.last_update = update
-        self.video.set_image(update.image)
-        result = update.result
-        text = f"{update.fps:4.1f} fps · latency {update.latency_ms:3.0f} ms"
-        if result is not None:
-            d = result.decision
-            self.bars.set_values(d.probs, d.digit, self.settings.smoothing_threshold)
-            t = result.timings
-            text += f" (hand {t.get('landmarks', 0):.0f} ms, model {t.get('classify', 0):.0f} ms)"
-        else:
-            self.bars.set_values(None, None, self.settings.smoothing_threshold)
-        self.readout.setText(f"{text} · frames skipped: {update.dropped}")
-        self.live_panel.show_accuracy(update.accuracy)
-        self.train_panel.show_counts(update.sample_counts)
-        if bool(sum(update.sample_counts.values())) != self._have_samples:
-            self._have_samples = not self._have_samples
-            self._refresh_roots()  # the first samples change what Retrain would do
+        self.live_view.show_update(update, self.session.state.smoothing.threshold)
+        self.live_panel.show_accuracy(self.accuracy.snapshot())
+        self.train_panel.show_counts(self.capture.counts())
 
-    def _on_source_failed(self, message: str) -> None:
-        self.video.clear(message)
-        self._show("source", message, "error", echo=True)
+    def _source_opened(self, description: str) -> None:
+        source = self.session.state.source
+        if isinstance(source, int):
+            self.settings.camera, self.settings.source = source, None
+        elif source is not None:
+            self.settings.source, self.settings.loop = str(source), self.session.state.loop
 
-    def _show(self, key: str, message: str, kind: str, echo: bool = False) -> None:
-        if message:
-            self.messages.set(key, message, kind)
-            if echo:
-                _say(message)
-        else:
-            self.messages.clear(key)
+    def _source_failed(self, message: str) -> None:
+        self.live_view.clear(message)
+        self.say("source", message, "error", echo=True)
 
     def _choose_camera(self) -> None:
         index, ok = QInputDialog.getInt(self, "Camera", "Camera index (0 is the default webcam):",
                                         self.settings.camera, 0, 63)
         if ok:
-            self.settings.source = None
-            self.start_source(index)
+            self.session.open_source(index)
 
     def _choose_file(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, "Play a video file", "",
                                               "Videos (*.mp4 *.avi *.mov *.mkv *.webm);;All files (*)")
         if path:
-            self.start_source(Path(path), loop=True)
-
-    def _set_landmarks(self, show: bool) -> None:
-        self.settings.show_landmarks = show
-        if self._worker is not None:
-            self._worker.set_show_landmarks(show)
+            self.session.open_source(Path(path), loop=True)
 
     def _set_smoothing(self, window: int, threshold: float) -> None:
-        self.settings.smoothing_window, self.settings.smoothing_threshold = window, threshold
-        if self._worker is not None:
-            self._worker.set_smoothing(self.settings.smoothing())
+        smoothing = self.session.state.smoothing
+        self.session.update(smoothing=SmoothingSettings(window, threshold, smoothing.hysteresis,
+                                                        smoothing.absent_frames, smoothing.release_margin))
 
-    # -- "I am showing digit d": live accuracy and sample capture ------------------------------
-    def set_label(self, digit: int | None) -> None:
-        self._label = digit
-        self.live_panel.show_label(digit)
-        self._push_label()
+    # -- "I am showing …": live accuracy and sample capture -----------------------------------------
+    def set_label(self, label: int | None) -> None:
+        self.live_panel.show_label(label)
+        self.session.update(label=label)
+        self._update_capture()
 
-    def _set_capture(self, on: bool) -> None:
-        self._capture_on = on
-        self._push_label()
-
-    def _push_label(self) -> None:
-        if self._worker is not None:
-            self._worker.set_label(self._label, capture=self._held is not None or self._capture_on)
-
-    def _reset_accuracy(self) -> None:
-        if self._worker is not None:
-            self._worker.reset_accuracy()
+    def _update_capture(self) -> None:
+        self.session.update(capture=self._held is not None or self.train_panel.capture_box.isChecked())
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         key = Qt.Key(event.key())
-        if key in DIGIT_KEYS:
+        if key in LABEL_KEYS:
             if not event.isAutoRepeat():
-                self._held = DIGIT_KEYS[key]
+                self._held = LABEL_KEYS[key]
                 self.set_label(self._held)
         elif key == Qt.Key.Key_Escape:
             self._held = None
@@ -298,203 +240,47 @@ class MainWindow(QMainWindow):
 
     def keyReleaseEvent(self, event: QKeyEvent) -> None:
         key = Qt.Key(event.key())
-        if key in DIGIT_KEYS and not event.isAutoRepeat():
-            if self._held == DIGIT_KEYS[key]:
+        if key in LABEL_KEYS and not event.isAutoRepeat():
+            if self._held == LABEL_KEYS[key]:
                 self._held = None
-                self._push_label()
+                self._update_capture()
         else:
             super().keyReleaseEvent(event)
 
-    # -- models -----------------------------------------------------------------------------
-    def _resolve_hand_model(self) -> None:
-        """Find (or download once, with progress shown) the MediaPipe hand model on a Task."""
-        from trainer.handmodel import resolve_hand_model
+    # -- models ----------------------------------------------------------------------------------
+    def load_model(self, path: Path) -> None:
+        """Load a bundle the user chose; remembered for the next launch once it works."""
+        self.models.load(path, loaded=lambda c: self._remember_model(c.path))
 
-        explicit = self.options.hand_model
-
-        def job(task: Task) -> Path:
-            return resolve_hand_model(explicit, progress=lambda done, total: task.progress("hand model", done, total))
-
-        task = Task(job, "hand-model")
-        task.progressed.connect(lambda _s, done, total, _m: self._show(
-            "hand", f"Downloading the hand model (once): {done / 1e6:.1f}"
-                    + (f" of {total / 1e6:.1f} MB" if total > 0 else " MB"), "info"))
-        task.succeeded.connect(self._use_hand_model)
-        task.failed.connect(lambda msg: self._show("hand", f"No hand detection: {msg}", "error", echo=True))
-        self._run_task("hand-model", task)
-
-    def _use_hand_model(self, path: Path) -> None:
-        self.hand_model = path
-        self.messages.clear("hand")
-        if self._worker is not None:
-            self._worker.set_hand_model(path)
-
-    def load_model(self, path: Path, remember: bool = True) -> None:
-        """Load a bundle on a Task thread; the current model stays until the new one works."""
-        self._show("model", f"Loading model {path}…", "info")
-        task = Task(lambda _t: load_classifier(path), "load-model")
-        task.succeeded.connect(lambda c: self._use_classifier(c, remember))
-        task.failed.connect(lambda msg: self._show(
-            "model", f"No usable model: {msg} Choose one with Model → Open model folder, or retrain.",
-            "error", echo=True))
-        self._run_task(f"load-model:{path}", task)
-
-    def _use_classifier(self, classifier, remember: bool) -> None:
-        self.classifier = classifier
-        if self._worker is not None:
-            self._worker.set_classifier(classifier)
-        self.model_panel.set_model(classifier.path, classifier.test_metrics)
-        self.messages.clear("model")
-        if remember:
-            shipped = Path(classifier.path).resolve() == shipped_model_dir().resolve()
-            self.settings.model = None if shipped else str(classifier.path)
-        self.statusBar().showMessage(f"Source: {describe_source(self._source)} · model: {classifier.path}")
-        self.model_changed.emit(classifier)
-        self._refresh_roots()
+    def _remember_model(self, path: Path) -> None:
+        shipped = Path(path).resolve() == shipped_model_dir().resolve()
+        self.settings.model = None if shipped else str(path)
 
     def _choose_model(self) -> None:
         path = QFileDialog.getExistingDirectory(self, "Model bundle folder (with bundle.json)")
         if path:
             self.load_model(Path(path))
 
-    # -- background tasks -------------------------------------------------------------------
-    def _run_task(self, name: str, task: Task) -> Task:
-        self._tasks[name] = task
+    def _retrained(self, result) -> None:
+        self._remember_model(result.path)
+        self.save_settings()  # the next launch starts with the new model
 
-        def done() -> None:
-            if self._tasks.get(name) is task:
-                del self._tasks[name]
-            task.deleteLater()
-
-        task.finished.connect(done)
-        task.start()
-        return task
-
-    def task(self, name: str) -> Task | None:
-        return self._tasks.get(name)
-
-    # -- training data and retraining ------------------------------------------------------------
-    def _retrain_config(self):
-        return replace(self.options.retrain, extra_roots=list(self._extra_roots))
-
-    def _refresh_roots(self) -> None:
-        """List what Retrain would use and say what it would do."""
-        config = self._retrain_config()
-        self.train_panel.show_roots([*dataset_roots(config.datasets_dir), *self._extra_roots])
-        try:
-            self.train_panel.plan_label.setText(plan(config, self._current_model_path()).describe())
-        except ValueError as e:
-            self.train_panel.plan_label.setText(str(e))
-
-    def _current_model_path(self) -> Path | None:
-        return Path(self.classifier.path) if self.classifier is not None and self.classifier.path else None
-
-    def _add_folder(self) -> None:
-        path = QFileDialog.getExistingDirectory(self, "Folder of digit images (0/…9/ or the Kaggle layout)")
-        if path:
-            self.add_training_folder(Path(path))
-
-    def add_training_folder(self, path: Path) -> None:
-        if path not in self._extra_roots:
-            self._extra_roots.append(path)
-        self._refresh_roots()
-
-    def _remove_folder(self) -> None:
-        item = self.train_panel.roots_list.currentItem()
-        if item is not None and Path(item.text()) in self._extra_roots:
-            self._extra_roots.remove(Path(item.text()))
-        self._refresh_roots()
-
-    def download_kaggle(self) -> None:
-        if "download" in self._tasks:
-            return
-        dest = self.options.retrain.datasets_dir
-        panel = self.train_panel
-        panel.download_button.setEnabled(False)
-        panel.download_bar.show()
-        task = Task(lambda t: download_datasets(dest, t.progress), "download")
-        task.progressed.connect(lambda _s, done, total, _m: panel.show_download(done, total))
-        task.succeeded.connect(lambda root: self._download_ended(f"Kaggle dataset ready in {root}."))
-        task.failed.connect(lambda msg: self._download_ended(f"Download failed: {msg}"))
-        self._run_task("download", task)
-
-    def _download_ended(self, message: str) -> None:
-        self.train_panel.download_button.setEnabled(True)
-        self.train_panel.download_bar.hide()
-        self.train_panel.status.setText(message)
-        self._refresh_roots()
-
-    def start_retrain(self) -> None:
-        """Retrain on a Task thread; the live model is swapped only when training finished."""
-        if "retrain" in self._tasks:
-            return
-        config = self._retrain_config()
-        try:
-            the_plan = plan(config, self._current_model_path())
-        except ValueError as e:
-            self.train_panel.status.setText(str(e))
-            return
-        before = self.classifier.test_metrics if self.classifier is not None else {}
-        hand_model = self.hand_model or self.options.hand_model
-
-        def job(task: Task) -> RetrainResult:
-            from trainer.handmodel import resolve_hand_model
-
-            return retrain(config, the_plan, resolve_hand_model(hand_model), task.progress, task.should_stop, task.log)
-
-        panel = self.train_panel
-        panel.set_training(True)
-        panel.log.appendPlainText(the_plan.describe())
-        panel.status.setText("Starting…")
-        task = Task(job, "retrain")
-        task.progressed.connect(panel.show_progress)
-        task.logged.connect(panel.log.appendPlainText)
-        task.succeeded.connect(lambda result: self._retrained(result, before))
-        task.failed.connect(lambda msg: self._retrain_ended(
-            f"Retraining failed: {msg} The current model is still in use.", ok=False))
-        task.cancelled.connect(lambda _m: self._retrain_ended(
-            "Retraining cancelled; the current model is still in use.", ok=False))
-        self._run_task("retrain", task)
-
-    def cancel_retrain(self) -> None:
-        task = self._tasks.get("retrain")
-        if task is not None:
-            task.cancel()
-            self.train_panel.status.setText("Cancelling after the current step…")
-
-    def _retrained(self, result: RetrainResult, before: dict) -> None:
-        after = result.meta.get("metrics", {}).get("test", {})
-        self.train_panel.show_comparison(before, after)
-        note = "" if after else (" It has no held-out test figures: too little data, or too few separate "
-                                 "capture sessions, to hold some out.")
-        self._retrain_ended(f"Retrained model in use (saved in {result.path}).{note}", ok=True)
-        self._use_classifier(result.classifier, remember=True)
-        self.settings.save(self.options.settings_file)  # the next launch starts with the new model
-
-    def _retrain_ended(self, message: str, ok: bool) -> None:
-        panel = self.train_panel
-        panel.set_training(False)
-        panel.progress.setRange(0, 1)
-        panel.progress.setValue(1 if ok else 0)
-        panel.progress.setFormat("done" if ok else "stopped")
-        panel.status.setText(message)
-        panel.log.appendPlainText(message)
-        self._refresh_roots()
-
-    # -- shutdown -----------------------------------------------------------------------------
+    # -- shutdown --------------------------------------------------------------------------------
     def save_settings(self) -> None:
         self.settings.geometry = bytes(self.saveGeometry().toBase64().data()).decode()
         self.settings.window_state = bytes(self.splitter.saveState().toBase64().data()).decode()
         try:
             self.settings.save(self.options.settings_file)
         except OSError as e:
-            _say(f"could not save settings: {e}")
+            _say_stderr(f"could not save settings: {e}")
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.save_settings()
-        self._stop_worker()
-        for task in list(self._tasks.values()):
-            task.cancel()
-        for task in list(self._tasks.values()):
-            task.wait(60_000)  # training stops at the next batch; a download may need longer
+        self.worker.stop()
+        self.worker.wait(10_000)
+        self.tasks.stop_all()
         super().closeEvent(event)
+
+
+def _describe(source: int | Path | None) -> str:
+    return "no source" if source is None else f"camera {source}" if isinstance(source, int) else Path(source).name

@@ -2,16 +2,18 @@
 
 Real hand photos (the Kaggle set: hands already segmented onto black) are cut out and pasted
 onto cluttered generated backgrounds, each digit held for a while with a little hand jitter,
-optionally with empty (no hand) stretches. The per-frame labels are written beside the
-video as `<video>.labels.json`, which `asl_live.bench` scores against.
+optionally with empty (no hand) stretches and stretches of hand shapes that are no digit
+(photos of ASL letters, placed whole on the clutter). The per-frame labels are written beside
+the video as `<video>.labels.json` (asl_live.video_labels), which `asl-live bench` and
+`asl-live practice` score against. Test and benchmark tooling: not part of the installed app.
 
-    python -m asl_live.synthvideo --out demo.mp4 --digits 0,1,2,3,-,4 --seconds 1.5 --fps 30
+    python scripts/synthvideo.py --out demo.mp4 --digits 0,1,2,3,-,4,x --seconds 1.5 --fps 30 \
+        --data ../shared/datasets/asl-digits-kaggle --negatives ../shared/datasets/asl-letters-dlee
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import math
 import os
 import sys
@@ -22,14 +24,17 @@ from typing import Callable, Iterator
 import cv2
 import numpy as np
 
+from asl_live.video_labels import labels_path, to_json, write_labels
 from trainer import atomicio, paths
-from trainer.data import KAGGLE_DIR, SplitSettings, dataset_name, scan, split
+from trainer.bundle_meta import BundleMeta
+from trainer.classes import DIGITS, NOT_DIGIT
+from trainer.data import KAGGLE_DIR, Sample, dataset_name, scan, scan_negatives
 from trainer.hands import read_rgb
 
-SHARED_KAGGLE = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "asl-digits-kaggle"
-LABELS_SUFFIX = ".labels.json"
 BLACK_LEVEL = 30  # Kaggle backgrounds are JPEG black: channel max below this is background
 HAND_HEIGHT = (0.35, 0.5)  # hand height as a fraction of the frame height
+PHOTO_HEIGHT = (0.55, 0.75)  # a whole photo (hand and its room) as a fraction of the frame height
+FEATHER = 0.04  # a whole photo's edges fade out over this fraction of its side
 MAX_TILT_DEG = 12.0
 CHECK_TRIES = 8  # with a hand model: attempts to draw a hand the landmarker finds
 
@@ -51,50 +56,42 @@ class Cutout:
 
 # -- hand images -------------------------------------------------------------------------------
 def default_data_root() -> Path | None:
-    """The Kaggle set in the user's data folder (where `asl-train download` puts it), else
-    the project's shared copy."""
-    for root in (paths.data_dir() / "datasets" / "asl-digits-kaggle", SHARED_KAGGLE):
-        if (root / KAGGLE_DIR).is_dir():
-            return root
-    return None
+    """The Kaggle set in the user's data folder, where `asl-train download` puts it."""
+    root = paths.datasets_dir() / "asl-digits-kaggle"
+    return root if (root / KAGGLE_DIR).is_dir() else None
 
 
-def hand_images(root: str | os.PathLike[str], model_dir: str | os.PathLike[str] | None = None
-                ) -> dict[int, list[Path]]:
-    """Kaggle images per digit, deduplicated. With `model_dir`, only images that bundle did
-    not train or validate on (its split is recomputed from the settings it recorded), so
-    accuracy on the video is not accuracy on training images."""
+def hand_images(root: str | os.PathLike[str], model_dir: str | os.PathLike[str] | None = None,
+                negatives: str | os.PathLike[str] | None = None) -> dict[int, list[Path]]:
+    """Kaggle images per digit, deduplicated, and with `negatives` photos of hands that are no
+    digit (under NOT_DIGIT). With `model_dir`, only images that bundle did not train or
+    validate on (its split is recomputed from the settings it recorded), so accuracy on the
+    video is not accuracy on training images."""
     root = Path(root)
     samples = scan(root, dataset_name(root))
+    if negatives is not None:
+        samples += scan_negatives(negatives)
     if model_dir is not None:
         samples = _unseen(samples, Path(model_dir))
-    out: dict[int, list[Path]] = {d: [] for d in range(10)}
+    out: dict[int, list[Path]] = {d: [] for d in (*DIGITS, NOT_DIGIT)}
     for s in samples:
         out[s.label].append(s.path)
     return out
 
 
-def _unseen(samples: list, model_dir: Path) -> list:
-    from trainer.bundle import read_meta
-    from trainer.pipeline import limit_samples
+def _unseen(samples: list[Sample], model_dir: Path) -> list[Sample]:
+    """The samples `model_dir` did not train or validate on (all of a dataset it never saw)."""
+    from trainer.pipeline import bundle_split
 
-    data = read_meta(model_dir).get("data", {})
-    if not samples or samples[0].dataset not in data.get("datasets", {}):
-        return samples  # that model never saw this dataset
-    split_info = data.get("split", {})
-    try:
-        settings = SplitSettings(val=float(split_info["val"]), test=float(split_info["test"]),
-                                 seed=int(split_info["seed"]))
-    except (KeyError, TypeError, ValueError):
-        return samples  # split not recorded: cannot tell which images it trained on
-    if not (0 <= settings.val < 1 and 0 <= settings.test < 1):
-        return samples  # older bundles recorded image counts there, not the fractions
-    used = samples
-    if data.get("limit_per_class"):
-        used = limit_samples(samples, int(data["limit_per_class"]), settings.seed)
-    parts = split(used, settings)
-    seen = {s.digest for s in parts["train"] + parts["val"]}
-    return [s for s in samples if s.digest not in seen]
+    meta = BundleMeta.read(model_dir)
+    out = []
+    for name in sorted({s.dataset for s in samples}):
+        part = [s for s in samples if s.dataset == name]
+        if name in meta.data.datasets and meta.data.split is not None:
+            seen = {s.digest for which in ("train", "val") for s in bundle_split(meta, part, which)}
+            part = [s for s in part if s.digest not in seen]
+        out += part
+    return out
 
 
 def cut_out_hand(rgb: np.ndarray) -> Cutout | None:
@@ -154,10 +151,18 @@ class _Placement:
     rate: np.ndarray  # jitter frequencies, Hz
 
 
-def _place(rng: np.random.Generator, cutout: Cutout, size: tuple[int, int]) -> _Placement:
+def whole_photo(rgb: np.ndarray) -> Cutout:
+    """A photo placed whole (its own background and all), edges feathered into the clutter."""
+    h, w = rgb.shape[:2]
+    ramp = lambda n: np.clip(np.minimum(np.arange(n), np.arange(n)[::-1]) / max(1.0, FEATHER * n), 0, 1)  # noqa: E731
+    return Cutout(rgb.copy(), np.outer(ramp(h), ramp(w)).astype(np.float32))
+
+
+def _place(rng: np.random.Generator, cutout: Cutout, size: tuple[int, int],
+           height: tuple[float, float] = HAND_HEIGHT) -> _Placement:
     w, h = size
     ch, cw = cutout.alpha.shape
-    scale = rng.uniform(*HAND_HEIGHT) * h / ch
+    scale = rng.uniform(*height) * h / ch
     half = 0.5 * math.hypot(cw, ch) * scale  # room for any tilt
     half_x, half_y = min(half, w / 2 - 1), min(half, h / 2 - 1)
     centre = (rng.uniform(half_x, w - half_x), rng.uniform(half_y, h - half_y))
@@ -181,34 +186,9 @@ def _composite(bg: np.ndarray, p: _Placement, t: float) -> np.ndarray:
 
 
 # -- video -------------------------------------------------------------------------------------
-def labels_path(video: str | os.PathLike[str]) -> Path:
-    video = Path(video)
-    return video.with_name(video.name + LABELS_SUFFIX)
-
-
-def load_labels(video: str | os.PathLike[str]) -> dict | None:
-    """The labels JSON written beside `video`, or None if there is none (or it is unreadable)."""
-    try:
-        data = json.loads(labels_path(video).read_text())
-    except (OSError, ValueError):
-        return None
-    return data if isinstance(data, dict) and isinstance(data.get("labels"), list) else None
-
-
-def segments(labels: list[int | None]) -> list[tuple[int | None, int, int]]:
-    """(label, first frame, end frame) for each run of equal labels."""
-    out: list[tuple[int | None, int, int]] = []
-    for i, lab in enumerate(labels):
-        if out and out[-1][0] == lab:
-            out[-1] = (lab, out[-1][1], i + 1)
-        else:
-            out.append((lab, i, i + 1))
-    return out
-
-
 def make_video_file(
     out: str | os.PathLike[str],
-    digits: list[int | None],
+    digits: list[int | None],  # a digit, NOT_DIGIT (a hand shape that is no digit) or None (no hand)
     seconds_per: float = 1.5,
     fps: float = 30.0,
     size: tuple[int, int] = (640, 480),
@@ -216,21 +196,23 @@ def make_video_file(
     *,
     data_root: str | os.PathLike[str] | None = None,
     model_dir: str | os.PathLike[str] | None = None,
+    negatives: str | os.PathLike[str] | None = None,
     images: dict[int, list[Path]] | None = None,
     hand_model: str | os.PathLike[str] | None = None,
 ) -> SynthVideo:
     """Write the video (mp4v, or MJPG .avi where mp4v cannot be written) and its labels JSON,
-    both atomically. `images` (digit -> files) overrides the Kaggle images from `data_root`;
-    `model_dir` keeps only images that model did not train on. With `hand_model`, a hand the
-    landmarker cannot find (say, pasted on a skin-coloured patch) is re-drawn, so that the
-    video measures the classifier rather than the odd undetectable paste."""
+    both atomically. `images` (label -> files) overrides the Kaggle images from `data_root`
+    and the non-digit photos from `negatives`; `model_dir` keeps only images that model did not
+    train on. With `hand_model`, a hand the landmarker cannot find (say, pasted on a
+    skin-coloured patch) is re-drawn, so that the video measures the classifier rather than the
+    odd undetectable paste."""
     out = Path(out)
     if images is None:
         root = Path(data_root) if data_root is not None else default_data_root()
         if root is None:
             raise FileNotFoundError("No Kaggle ASL digits dataset found: pass data_root (or --data), "
                                     "or run 'asl-train download'.")
-        images = hand_images(root, model_dir)
+        images = hand_images(root, model_dir, negatives)
     labels: list[int | None] = []
     sources: list[str | None] = []
     per = max(1, int(round(seconds_per * fps)))
@@ -268,26 +250,30 @@ def make_video_file(
     finally:
         if checker is not None:
             checker.close()
-    meta = {"fps": fps, "labels": labels, "digits": digits, "seconds_per": seconds_per, "size": list(size),
-            "seed": seed, "sources": sources}
-    atomicio.write_json(labels_path(path), meta)
+    write_labels(path, labels, fps, digits=[to_json(d) for d in digits], seconds_per=seconds_per,
+                 size=list(size), seed=seed, sources=sources)
     return SynthVideo(path, labels, fps)
 
 
 def _pick_hand(rng: np.random.Generator, images: dict[int, list[Path]], digit: int,
                size: tuple[int, int]) -> tuple[_Placement, Path]:
     pool = list(images.get(digit, []))
+    what = "hands that are no digit" if digit == NOT_DIGIT else f"digit {digit}"
     if not pool:
-        raise FileNotFoundError(f"no hand images for digit {digit}")
+        raise FileNotFoundError(f"no images of {what}" + (" (pass --negatives DIR)" if digit == NOT_DIGIT else ""))
     for _ in range(20):  # a few files may be unreadable or nearly empty
         path = pool[int(rng.integers(len(pool)))]
         rgb = read_rgb(path)
-        cutout = cut_out_hand(rgb) if rgb is not None else None
+        if rgb is None:
+            continue
+        if digit == NOT_DIGIT:  # photos of people's hands in their rooms: placed whole
+            return _place(rng, whole_photo(rgb), size, PHOTO_HEIGHT), path
+        cutout = cut_out_hand(rgb)
         if cutout is not None:
             if rng.random() < 0.5:  # left and right hands both occur in front of a webcam
                 cutout = Cutout(cutout.rgb[:, ::-1].copy(), cutout.alpha[:, ::-1].copy())
             return _place(rng, cutout, size), path
-    raise FileNotFoundError(f"no usable hand image for digit {digit} among {len(pool)} files")
+    raise FileNotFoundError(f"no usable image of {what} among {len(pool)} files")
 
 
 def _write_frames(out: Path, render: Callable[[], Iterator[np.ndarray]], fps: float,
@@ -332,29 +318,34 @@ class _Retry(Exception):
 
 # -- CLI ---------------------------------------------------------------------------------------
 def parse_digits(text: str) -> list[int | None]:
-    """"0,1,-,2" -> [0, 1, None, 2]; "-" is a stretch without a hand."""
+    """"0,1,-,x,2" -> [0, 1, None, NOT_DIGIT, 2]; "-" is a stretch without a hand, "x" one of a
+    hand shape that is no digit."""
     out: list[int | None] = []
     for part in text.split(","):
-        part = part.strip()
+        part = part.strip().lower()
         if part == "-":
             out.append(None)
+        elif part == "x":
+            out.append(NOT_DIGIT)
         elif part.isdigit() and 0 <= int(part) <= 9:
             out.append(int(part))
         else:
-            raise argparse.ArgumentTypeError(f"not a digit 0-9 or '-': {part!r}")
+            raise argparse.ArgumentTypeError(f"not a digit 0-9, '-' (no hand) or 'x' (not a digit): {part!r}")
     return out
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m asl_live.synthvideo", description=__doc__.split("\n\n")[0])
+    ap = argparse.ArgumentParser(prog="python scripts/synthvideo.py", description=__doc__.split("\n\n")[0])
     ap.add_argument("--out", required=True, type=Path, help="video file to write (.mp4)")
     ap.add_argument("--digits", type=parse_digits, default=parse_digits("0,1,2,3,4,5,6,7,8,9"),
-                    help="comma-separated digits, '-' for no hand (default 0..9)")
+                    help="comma-separated digits, '-' for no hand, 'x' for a hand shape that is no digit "
+                         "(default 0..9)")
     ap.add_argument("--seconds", type=float, default=1.5, help="seconds each digit is held")
     ap.add_argument("--fps", type=float, default=30.0)
     ap.add_argument("--size", default="640x480", help="WIDTHxHEIGHT")
     ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--data", type=Path, help="Kaggle dataset folder (default: downloaded or shared copy)")
+    ap.add_argument("--data", type=Path, help="Kaggle dataset folder (default: the one 'asl-train download' fetched)")
+    ap.add_argument("--negatives", type=Path, metavar="DIR", help="photos of hands that are no digit (for 'x')")
     ap.add_argument("--model", type=Path, help="use only hand images this model bundle did not train on")
     ap.add_argument("--hand-model", type=Path, metavar="PATH",
                     help="re-draw hands this landmarker cannot find (hand_landmarker.task)")
@@ -365,7 +356,8 @@ def main(argv: list[str] | None = None) -> int:
         ap.error(f"--size must look like 640x480, not {args.size!r}")
     try:
         video = make_video_file(args.out, args.digits, args.seconds, args.fps, (w, h), args.seed,
-                                data_root=args.data, model_dir=args.model, hand_model=args.hand_model)
+                                data_root=args.data, model_dir=args.model, negatives=args.negatives,
+                                hand_model=args.hand_model)
     except (FileNotFoundError, OSError, RuntimeError, ValueError) as e:
         print(f"synthvideo: {e}", file=sys.stderr)
         return 1

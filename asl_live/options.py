@@ -12,30 +12,28 @@ import argparse
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from asl_live.gui.retrain import RetrainConfig
+from asl_live.retrain import RetrainConfig
 from asl_live.settings import AppSettings
 from trainer import paths
+from trainer.bundle_meta import is_bundle
 
-PACKAGE_ROOT = Path(__file__).resolve().parents[2]
+_HERE = Path(__file__).resolve().parent
 
 
 def shipped_model_dir() -> Path:
-    """The model bundle shipped with the app (never written to)."""
-    return PACKAGE_ROOT / "assets" / "model"
+    """The model bundle shipped with the app (never written to): inside the installed package
+    when installed from a wheel, else the checkout's `assets/model`."""
+    installed, checkout = _HERE / "assets" / "model", _HERE.parent / "assets" / "model"
+    return installed if is_bundle(installed) else checkout
 
 
 def retrained_model_dir() -> Path:
-    """Where the Retrain button writes; the settings point here after a successful retrain."""
-    return paths.data_dir() / "models" / "retrained"
+    """Where the Retrain button writes; the settings point here after a retrain is taken."""
+    return paths.models_dir() / "retrained"
 
 
 def samples_dir(settings: AppSettings) -> Path:
-    return Path(settings.capture_dir) if settings.capture_dir else paths.data_dir() / "samples"
-
-
-def datasets_dir() -> Path:
-    """Training datasets the app finds by itself (the Kaggle download lands here)."""
-    return paths.data_dir() / "datasets"
+    return Path(settings.capture_dir) if settings.capture_dir else paths.samples_dir()
 
 
 def resolve_model(explicit: str | Path | None, settings: AppSettings) -> tuple[Path, list[str]]:
@@ -57,15 +55,16 @@ class LaunchOptions:
     settings: AppSettings
     retrain: RetrainConfig
     loop: bool = True
-    hand_model: Path | None = None  # None: resolved (cache, or a one-time download) on the worker
-    settings_file: Path | None = None  # None: the default location under data_dir()
-    realtime: bool = True  # see workers.LiveConfig.realtime
+    hand_model: Path | None = None  # None: resolved (cache, or a one-time download) on a worker
+    settings_file: Path | None = None  # None: the default location under the data folder
     notes: list[str] = field(default_factory=list)
 
 
 def resolve_options(args: argparse.Namespace, settings: AppSettings | None = None,
                     settings_file: Path | None = None) -> LaunchOptions:
-    settings = settings if settings is not None else AppSettings.load(settings_file)
+    notes: list[str] = []
+    if settings is None:
+        settings, notes = AppSettings.load_with_notes(settings_file)
     loop = not getattr(args, "no_loop", False)
     if getattr(args, "source", None):
         source: int | Path = Path(args.source).expanduser()
@@ -75,9 +74,10 @@ def resolve_options(args: argparse.Namespace, settings: AppSettings | None = Non
         source, loop = Path(settings.source).expanduser(), settings.loop and loop
     else:
         source = settings.camera
-    model, notes = resolve_model(getattr(args, "model", None), settings)
+    model, model_notes = resolve_model(getattr(args, "model", None), settings)
     hand = getattr(args, "hand_model", None) or settings.hand_model
-    retrain = RetrainConfig(samples_dir=samples_dir(settings), datasets_dir=datasets_dir(), out=retrained_model_dir())
+    retrain = RetrainConfig(samples_dir=samples_dir(settings), datasets_dir=paths.datasets_dir(),
+                            out=retrained_model_dir())
     return LaunchOptions(source=source, model=model, settings=settings, retrain=retrain, loop=loop,
                          hand_model=Path(hand).expanduser() if hand else None,
-                         settings_file=settings_file, notes=notes)
+                         settings_file=settings_file, notes=notes + model_notes)

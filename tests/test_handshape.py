@@ -1,0 +1,258 @@
+"""The finger-state reader (asl_live.handshape): readings of hand-made and real hands, the
+digit rules, the learner-facing sentences and which digits get hints."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from _paths import KAGGLE, SLD
+from asl_live import handshape as hs
+
+# -- a hand-made upright right hand, in units of the wrist-to-middle-knuckle length ----------
+# Knuckles and thumb base roughly where the average training "5" has them (thumb on +x).
+_MCP = {"index": (0.24, -0.98), "middle": (0.0, -1.0), "ring": (-0.2, -0.92), "pinky": (-0.37, -0.77)}
+_MCP_INDEX = {"index": 5, "middle": 9, "ring": 13, "pinky": 17}
+_SEGMENTS = {"index": (0.4, 0.23, 0.2), "middle": (0.42, 0.25, 0.2), "ring": (0.38, 0.23, 0.2),
+             "pinky": (0.3, 0.17, 0.15)}
+_SPLAY = {"index": 0.15, "middle": 0.0, "ring": -0.12, "pinky": -0.3}
+_O_POINT = np.array([0.6, -1.2])  # where the curved fingers of a 0 meet the thumb
+
+
+def synthetic_hand(up: str = "", thumb: str = "in", spread: bool = True, curve: str = "") -> np.ndarray:
+    """(21, 3) landmarks in pixels of a right hand held upright: long fingers in `up` straight,
+    those in `curve` curved round to the O point, the rest curled into the palm. thumb: "out"
+    (held out to the side), "in" (folded across the palm), "o" (at the O point) or a long
+    finger's name (that finger bent so its tip meets the thumb tip)."""
+    up_set, curve_set = set(up.split()), set(curve.split())
+    p = np.zeros((21, 2))
+    for f, (m, pip, dip, tip) in hs._JOINTS.items():
+        mcp = np.array(_MCP[f])
+        p[m] = mcp
+        if f in up_set:
+            splay = _SPLAY[f]
+            if f in ("index", "middle"):
+                splay = {"index": 0.35, "middle": -0.1}[f] if spread else {"index": -0.1, "middle": 0.1}[f]
+            d = np.array([splay, -1.0]) / np.hypot(splay, 1.0)
+            a, b, c = _SEGMENTS[f]
+            p[pip], p[dip], p[tip] = mcp + a * d, mcp + (a + b) * d, mcp + (a + b + c) * d
+        elif f in curve_set:
+            p[pip] = mcp + (0.1, -0.4)
+            p[tip] = _O_POINT + (0.0, 0.03 * (m - 9) / 4)
+            p[dip] = (p[pip] + p[tip]) / 2 + (0.0, -0.08)
+        elif f == thumb:  # bent to meet the thumb
+            p[pip] = mcp + (0.0, -0.35)
+            p[tip] = (mcp[0] * 0.5 + 0.15, -1.05)
+            p[dip] = (p[pip] + p[tip]) / 2
+        else:  # curled into the palm: forward, then back down
+            p[pip], p[dip], p[tip] = mcp + (0.0, -0.3), mcp + (0.0, -0.05), mcp + (0.0, 0.15)
+    p[1], p[2] = (0.34, -0.19), (0.57, -0.53)
+    if thumb == "out":
+        p[3], p[4] = (0.72, -0.84), (0.87, -1.04)
+    elif thumb == "in":
+        p[2], p[3], p[4] = (0.35, -0.5), (0.1, -0.65), (-0.15, -0.65)
+    else:
+        target = _O_POINT if thumb == "o" else p[hs.TIPS[thumb]]
+        p[4] = target + (0.04, 0.03)
+        p[3] = (p[2] + p[4]) / 2 + (0.08, 0.0)
+    pts = np.zeros((21, 3), dtype=np.float32)
+    pts[:, :2] = p * 120 + (320, 400)  # pixels: 120 px wrist to knuckle, wrist low in a 640x480 frame
+    return pts
+
+
+CANONICAL = {
+    0: dict(curve="index middle ring pinky", thumb="o"),
+    1: dict(up="index"),
+    2: dict(up="index middle"),
+    3: dict(up="index middle", thumb="out"),
+    4: dict(up="index middle ring pinky"),
+    5: dict(up="index middle ring pinky", thumb="out"),
+    6: dict(up="index middle ring", thumb="pinky"),
+    7: dict(up="index middle pinky", thumb="ring"),
+    8: dict(up="index ring pinky", thumb="middle"),
+    9: dict(up="middle ring pinky", thumb="index"),
+}
+
+
+def mirrored(pts: np.ndarray, width: float = 640) -> np.ndarray:
+    out = pts.copy()
+    out[:, 0] = width - out[:, 0]
+    return out
+
+
+def rotated(pts: np.ndarray, degrees: float, centre=(320.0, 240.0)) -> np.ndarray:
+    a = np.radians(degrees)
+    r = np.array([[np.cos(a), -np.sin(a)], [np.sin(a), np.cos(a)]])
+    out = pts.copy()
+    out[:, :2] = (pts[:, :2] - centre) @ r.T + centre
+    return out
+
+
+def test_fingers_constants() -> None:
+    assert hs.FINGERS == ("thumb", "index", "middle", "ring", "pinky")
+    assert set(hs.DIGIT_SHAPES) == set(range(10))
+
+
+@pytest.mark.parametrize("digit", range(10))
+def test_synthetic_digit_reads_as_built(digit: int) -> None:
+    spec = CANONICAL[digit]
+    r = hs.read_hand(synthetic_hand(**spec), "Right")
+    want_up = set(spec.get("up", "").split()) | ({"thumb"} if spec.get("thumb") == "out" else set())
+    if digit == 0:  # the O's thumb may sit either way (a 0 asks nothing of it)
+        assert set(r.up) - {"thumb"} == want_up
+    else:
+        assert set(r.up) == want_up
+    thumb = spec.get("thumb", "in")
+    if thumb in hs.LONG_FINGERS:
+        assert r.thumb_touches == thumb
+    if digit == 0:
+        assert r.thumb_touches is not None and not any(r.curled.values())
+    assert hs.matching_digits(r) == [digit]
+    assert hs.problems(r, digit) == []
+
+
+def test_flags_for_chosen_fingers() -> None:
+    r = hs.read_hand(synthetic_hand(up="index pinky", thumb="out"), "Right")
+    assert r.extended == {"thumb": True, "index": True, "middle": False, "ring": False, "pinky": True}
+    assert r.curled["middle"] and r.curled["ring"] and not r.curled["index"]
+    assert r.thumb_touches is None
+    open_hand = hs.read_hand(synthetic_hand(up="index middle ring pinky"), "Right")
+    assert open_hand.thumb_touches is None and not open_hand.extended["thumb"]
+    assert hs.read_hand(synthetic_hand(up="index middle", spread=True), "Right").spread
+    assert not hs.read_hand(synthetic_hand(up="index middle", spread=False), "Right").spread
+
+
+def _same(a: hs.HandReading, b: hs.HandReading) -> None:
+    assert a.extended == b.extended and a.curled == b.curled
+    assert a.thumb_touches == b.thumb_touches and a.spread == b.spread
+    assert a.thumb_out == pytest.approx(b.thumb_out, abs=1e-4)
+    for f in hs.LONG_FINGERS:
+        assert a.reach[f] == pytest.approx(b.reach[f], abs=1e-4)
+
+
+@pytest.mark.parametrize("digit", range(10))
+def test_left_hand_reads_like_right(digit: int) -> None:
+    pts = synthetic_hand(**CANONICAL[digit])
+    right = hs.read_hand(pts, "Right")
+    _same(hs.read_hand(mirrored(pts), "Left"), right)
+    assert hs.matches(hs.read_hand(mirrored(pts), "Left"), digit)
+
+
+@pytest.mark.parametrize("degrees", [25, 90, -60, 180])
+@pytest.mark.parametrize("digit", [0, 3, 7, 9])
+def test_rotated_and_scaled_hand_reads_the_same(digit: int, degrees: float) -> None:
+    pts = synthetic_hand(**CANONICAL[digit])
+    turned = rotated(pts, degrees)
+    turned[:, :2] = turned[:, :2] * 0.5 + (40, -15)  # smaller and elsewhere in the frame
+    _same(hs.read_hand(turned, "Right"), hs.read_hand(pts, "Right"))
+
+
+def test_bad_landmarks_are_refused() -> None:
+    with pytest.raises(ValueError):
+        hs.read_hand(np.zeros((20, 3)), "Right")
+
+
+def test_problems_name_the_wrong_finger() -> None:
+    four = hs.read_hand(synthetic_hand(**CANONICAL[4]), "Right")
+    said = hs.problems(four, 7)
+    assert said == ["Your ring finger is up: for 7, touch it to your thumb."]
+    assert not hs.matches(four, 7)
+
+    together = hs.read_hand(synthetic_hand(up="index middle", spread=False), "Right")
+    assert hs.problems(together, 2) == ["Spread your index and middle fingers apart for 2."]
+
+    five = hs.read_hand(synthetic_hand(**CANONICAL[5]), "Right")
+    assert hs.problems(five, 4) == ["Your thumb is out: for 4, fold it across your palm."]
+    assert any("thumb" in s and "out to the side" in s for s in hs.problems(four, 3))
+    assert any("ring finger" in s and "fold it down" in s for s in hs.problems(four, 3))
+
+    fist = hs.read_hand(synthetic_hand(), "Right")
+    said = hs.problems(fist, 0)
+    assert any("index finger is curled" in s for s in said) and not hs.matches(fist, 0)
+
+    touches_ring = hs.read_hand(synthetic_hand(**CANONICAL[7]), "Right")
+    said = hs.problems(touches_ring, 6)
+    assert "Your pinky finger is up: for 6, touch it to your thumb." in said
+    assert "Your ring finger is down: for 6, raise it." in said
+
+
+@pytest.mark.parametrize("digit", range(10))
+def test_problems_empty_exactly_when_matching(digit: int) -> None:
+    for other in range(10):
+        r = hs.read_hand(synthetic_hand(**CANONICAL[other]), "Right")
+        said = hs.problems(r, digit)
+        assert (said == []) == hs.matches(r, digit)
+        assert all(s.endswith(".") and s[0].isupper() for s in said)
+
+
+def _agreement(tmp_path: Path, per: dict[str, dict[str, float]]) -> Path:
+    path = tmp_path / "agreement.json"
+    path.write_text(json.dumps({"split": "test", "datasets": {
+        name: {"overall": 0.97, "per_digit": digits} for name, digits in per.items()}}))
+    return path
+
+
+def test_hinted_digits_leaves_out_weak_digits(tmp_path: Path) -> None:
+    good = {str(d): 0.97 for d in range(10)}
+    weak = {**good, "3": 0.89}
+    assert hs.hinted_digits(_agreement(tmp_path, {"a": good, "b": good})) == set(range(10))
+    assert hs.hinted_digits(_agreement(tmp_path, {"a": good, "b": weak})) == set(range(10)) - {3}
+    assert hs.hinted_digits(_agreement(tmp_path, {"a": {**good, "5": None}})) == set(range(10)) - {5}
+
+
+def test_hinted_digits_unreadable_file_gives_none(tmp_path: Path) -> None:
+    corrupt = tmp_path / "corrupt.json"
+    corrupt.write_text('{"split": "test", "datasets": {"a": {"per_digit": {"0": 0.9')
+    assert hs.hinted_digits(corrupt) == set()
+    assert hs.hinted_digits(tmp_path / "missing.json") == set()
+    (tmp_path / "odd.json").write_text('[1, 2, 3]')
+    assert hs.hinted_digits(tmp_path / "odd.json") == set()
+    (tmp_path / "empty.json").write_text('{"datasets": {}}')
+    assert hs.hinted_digits(tmp_path / "empty.json") == set()
+
+
+def test_shipped_agreement_file_is_readable() -> None:
+    """The figures the app reads: produced by scripts/finger_agreement.py on the test split."""
+    data = json.loads(hs.AGREEMENT_FILE.read_text())
+    assert data["split"] == "test"
+    assert set(data["datasets"]) == {"asl-digits-kaggle", "sign-language-digits"}
+    want = {d for d in range(10)
+            if all(fig["per_digit"][str(d)] >= hs.HINT_MIN_AGREEMENT for fig in data["datasets"].values())}
+    assert hs.hinted_digits() == want
+
+
+PER_DIGIT = 2  # training photos per digit per dataset
+
+
+@pytest.fixture(scope="module")
+def training_photos(hand_model_path: Path):
+    """A few photos per digit and dataset from the TRAINING split, through the app's crop path."""
+    from trainer.crops import crop_samples
+    from trainer.data import ScanReport, SplitSettings, scan_many, split
+    from trainer.hands import CropSettings
+
+    if not (KAGGLE.is_dir() and SLD.is_dir()):
+        pytest.skip("shared digit datasets missing")
+    train = split(scan_many([KAGGLE, SLD], ScanReport()), SplitSettings())["train"]
+    chosen = []
+    for name in sorted({s.dataset for s in train}):
+        for d in range(10):
+            chosen += sorted((s for s in train if s.dataset == name and s.label == d), key=lambda s: s.path)[:PER_DIGIT]
+    return crop_samples(chosen, hand_model_path, CropSettings())
+
+
+def test_real_training_photos_match_their_label(training_photos) -> None:
+    found = [(s, o) for s, o in zip(training_photos.samples, training_photos.observations) if o is not None]
+    assert len(found) >= 0.9 * len(training_photos.samples)
+    agree = [hs.matches(hs.read_hand(o.landmarks, o.handedness), s.label) for s, o in found]
+    misses = [f"{s.dataset}/{s.path.name} ({s.label})" for (s, _), ok in zip(found, agree) if not ok]
+    assert sum(agree) >= 0.9 * len(found), misses
+    # The reading does not depend on which way round the hand is labelled and shown.
+    for s, o in found[:: 5]:
+        flipped = o.landmarks.copy()
+        flipped[:, 0] = -flipped[:, 0]
+        other = "Left" if o.handedness == "Right" else "Right"
+        _same(hs.read_hand(flipped, other), hs.read_hand(o.landmarks, o.handedness))
