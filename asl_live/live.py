@@ -25,7 +25,7 @@ STAGES = ("landmarks", "crop", "classify", "smooth", "total")
 
 @dataclass
 class FrameResult:
-    index: int
+    index: int  # the source's frame index (frames skipped while busy leave gaps)
     timestamp_ms: int
     observation: HandObservation | None
     probs: np.ndarray | None  # raw classifier output (one per class), None when no hand
@@ -46,9 +46,10 @@ class LivePipeline:
         self._closed = False
 
     def process(self, rgb: np.ndarray, timestamp_ms: int | None, classifier: Classifier,
-                smoothing: SmoothingSettings = SmoothingSettings()) -> FrameResult:
+                smoothing: SmoothingSettings = SmoothingSettings(), index: int | None = None) -> FrameResult:
         """Run the whole chain on one RGB frame. `timestamp_ms` None means the monotonic
-        clock; pass the file's own times for reproducible results on video files."""
+        clock; pass the file's own times for reproducible results on video files. `index`
+        is the source's frame index (default: frames processed so far)."""
         if self._closed:
             raise RuntimeError("LivePipeline is closed")
         t_start = time.perf_counter()
@@ -79,7 +80,8 @@ class LivePipeline:
         decision = self._smoother.update(probs)
         timings["smooth"] = _ms(t)
         timings["total"] = _ms(t_start)
-        result = FrameResult(self._index, int(timestamp_ms), obs, probs, decision, timings)
+        result = FrameResult(self._index if index is None else index, int(timestamp_ms), obs, probs, decision,
+                             timings)
         self._index += 1
         return result
 

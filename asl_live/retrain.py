@@ -193,6 +193,12 @@ def promote(candidate: Path, out: Path) -> Path:
     return out
 
 
+def take_kept_aside(result: RetrainResult, out: Path) -> RetrainResult:
+    """The user chose a model that was kept aside: promote it to `out` and load it from there."""
+    path = promote(result.path, out)
+    return replace(result, classifier=load_classifier(path), path=path)
+
+
 def retrain(config: RetrainConfig, the_plan: RetrainPlan, hand_model: Path, current: Classifier | None,
             progress: Progress, should_stop: ShouldStop, log: Callable[[str], None] = lambda s: None) -> RetrainResult:
     """Train a candidate beside `config.out`, compare it with `current`, and promote it to

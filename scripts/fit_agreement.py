@@ -8,7 +8,7 @@ the landmarker each candidate's view of altered copies of each photo, and prints
 hand is found and how often its landmarks land far (mean distance over 0.15 of the
 wrist-to-knuckle length, after normalisation) from those found on the photo itself.
 
-- tones: grey copies, shown through each candidate colouring (trainer.hands._SKIN).
+- tones: grey copies, shown through each candidate colouring (trainer.hands.SKIN).
 - framing: grey, 64 px and mirrored copies, each candidate framing (CropSettings.photo_pads)
   used for the copy and for the photo alike.
 """
@@ -23,7 +23,7 @@ import numpy as np
 
 from trainer.data import ScanReport, SplitSettings, split
 from trainer.features import handshape_distance
-from trainer.hands import _SKIN, CropSettings, HandCropper, _skin_lut, gamma, read_rgb
+from trainer.hands import SKIN, CropSettings, HandCropper, gamma, read_rgb, skin_lut
 from trainer.pipeline import load_samples
 from trainer.variants import VARIANTS
 
@@ -31,7 +31,7 @@ DATASETS = ("asl-digits-kaggle", "sign-language-digits")
 
 
 def _table(*anchors):
-    table = _skin_lut(list(anchors))
+    table = skin_lut(list(anchors))
     return lambda grey: table[grey[..., 0]]
 
 
@@ -46,7 +46,7 @@ TONES: dict[str, Callable[[np.ndarray], np.ndarray]] = {
                       (1, (255, 235, 220))),
     "table D": _table((0, (30, 15, 10)), (.2, (110, 65, 45)), (.45, (215, 150, 115)), (.65, (238, 195, 170)),
                       (.8, (245, 235, 228)), (1, (255, 255, 255))),
-    "chosen (trainer.hands)": lambda grey: _SKIN[grey[..., 0]],
+    "chosen (trainer.hands)": lambda grey: SKIN[grey[..., 0]],
 }
 
 FRAMINGS: dict[str, tuple[float, ...]] = {

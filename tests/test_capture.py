@@ -8,8 +8,11 @@ import numpy as np
 import pytest
 
 from asl_live.capture import SampleWriter
+from trainer.classes import NOT_DIGIT
 from trainer.data import scan
 from trainer.hands import read_rgb
+
+NO_SAMPLES = {label: 0 for label in (*range(10), NOT_DIGIT)}
 
 
 def crop(seed: int, size: int = 64) -> np.ndarray:
@@ -18,16 +21,17 @@ def crop(seed: int, size: int = 64) -> np.ndarray:
 
 def test_saved_crops_read_back_by_trainer_scan(tmp_path: Path):
     w = SampleWriter(tmp_path / "samples")
-    assert w.counts() == {d: 0 for d in range(10)}
+    assert w.counts() == NO_SAMPLES
     saved = {}
-    for i, digit in enumerate([3, 3, 7, 0, 3]):
+    for i, label in enumerate([3, 3, 7, 0, 3, NOT_DIGIT]):
         c = crop(i)
-        p = w.save(digit, c)
-        assert p.parent == tmp_path / "samples" / str(digit) and p.suffix == ".png"
-        saved[p] = (digit, c)
-    assert len(saved) == 5  # unique names even within one second
-    assert w.counts() == {**{d: 0 for d in range(10)}, 3: 3, 7: 1, 0: 1}
-    assert w.total() == 5
+        p = w.save(label, c)
+        folder = "not_digit" if label == NOT_DIGIT else str(label)
+        assert p.parent == tmp_path / "samples" / folder and p.suffix == ".png"
+        saved[p] = (label, c)
+    assert len(saved) == 6  # unique names even within one second
+    assert w.counts() == {**NO_SAMPLES, 3: 3, 7: 1, 0: 1, NOT_DIGIT: 1}
+    assert w.total() == 6
     samples = scan(tmp_path / "samples")
     assert sorted((s.path, s.label) for s in samples) == sorted((p, d) for p, (d, _) in saved.items())
     for p, (_, c) in saved.items():
@@ -40,7 +44,7 @@ def test_no_temporary_files_left(tmp_path: Path):
     assert [p.name.startswith(".") for p in (tmp_path / "5").iterdir()] == [False]
 
 
-@pytest.mark.parametrize("digit", [-1, 10, 2.0, "3", True])
+@pytest.mark.parametrize("digit", [-1, 11, 2.0, "3", True])
 def test_bad_digit_rejected(tmp_path: Path, digit):
     with pytest.raises(ValueError):
         SampleWriter(tmp_path).save(digit, crop(0))

@@ -1,8 +1,7 @@
-"""The desktop app, driven headless (offscreen Qt) on a generated video of real hands.
+"""The desktop app, driven headless (offscreen Qt) on generated videos of real hands.
 
-The window is run in "every frame" mode (LiveConfig.realtime=False) where a test checks
-decisions frame by frame, and in real-time mode where it checks that frames are dropped,
-not queued, when inference is slow.
+Tests drive the real window through its public parts: the live session (whose frame
+observers see every processed frame), the panels' widgets, keys and buttons.
 """
 
 from __future__ import annotations
@@ -26,32 +25,55 @@ pytest.importorskip("pytestqt")
 from PySide6.QtCore import QElapsedTimer, Qt, QTimer  # noqa: E402
 
 from asl_live.bench import SETTLE_S, score  # noqa: E402
-from asl_live.gui.live_accuracy import LiveAccuracy  # noqa: E402
-from asl_live.gui.options import LaunchOptions, resolve_options  # noqa: E402
-from asl_live.gui.panels import NONE_ID  # noqa: E402
-from asl_live.gui.retrain import RetrainConfig, plan  # noqa: E402
+from asl_live.gui.live_panel import NONE_ID  # noqa: E402
+from asl_live.gui.live_worker import LatestSlot  # noqa: E402
 from asl_live.gui.window import MainWindow  # noqa: E402
-from asl_live.gui.workers import LatestSlot  # noqa: E402
+from asl_live.options import LaunchOptions, resolve_options, shipped_model_dir  # noqa: E402
 from asl_live.settings import AppSettings  # noqa: E402
-from asl_live.smoothing import Decision  # noqa: E402
+from trainer.classes import NOT_DIGIT  # noqa: E402
 
 STARTUP_S = 60  # model load on a busy 2-core machine
+# The event loop must keep turning while frames are recognised and models train. A blocking
+# call on the GUI thread (a model load, a training epoch, a video decode loop) stalls it for
+# seconds; a loaded CI machine delays a 10 ms timer by up to a couple of hundred. The tight
+# figure (under 50 ms) is a benchmark: `asl-live bench --responsiveness`.
+STALL_LIMIT_MS = 500
 
 
 # -- helpers ----------------------------------------------------------------------------------
 
 def launch_options(source, model: Path, hand_model: Path | None, *, loop: bool = True,
-                   realtime: bool = False, settings: AppSettings | None = None) -> LaunchOptions:
+                   settings: AppSettings | None = None) -> LaunchOptions:
     args = argparse.Namespace(source=str(source), camera=None, no_loop=not loop, model=str(model),
                               hand_model=str(hand_model) if hand_model else None)
-    options = resolve_options(args, settings=settings or AppSettings())
-    options.realtime = realtime
-    return options
+    return resolve_options(args, settings=settings or AppSettings())
 
 
-def wait_for_pipeline(qtbot, window: MainWindow) -> None:
-    qtbot.waitUntil(lambda: window.last_update is not None and window.last_update.result is not None,
-                    timeout=STARTUP_S * 1000)
+def ready(window: MainWindow) -> bool:
+    return window.session.state.ready
+
+
+def frames_seen(window: MainWindow) -> list:
+    """Every frame the window recognises from now on (a session frame observer)."""
+    results: list = []
+    window.session.add_frame_observer(lambda result, state: results.append(result))
+    return results
+
+
+def wait_frames(qtbot, results: list, n: int, timeout_s: float = 30) -> None:
+    start = len(results)
+    qtbot.waitUntil(lambda: len(results) >= start + n, timeout=int(timeout_s * 1000))
+
+
+def watch_event_loop() -> tuple[QTimer, list[float]]:
+    """A 10 ms timer recording the gaps between its ticks: how long the event loop stalled."""
+    gaps: list[float] = []
+    clock = QElapsedTimer()
+    clock.start()
+    timer = QTimer()
+    timer.timeout.connect(lambda: gaps.append(clock.restart()))
+    timer.start(10)
+    return timer, gaps
 
 
 @pytest.fixture(scope="session")
@@ -63,18 +85,31 @@ def crop_cache(tmp_path_factory) -> Path:
 # -- Qt-free pieces ---------------------------------------------------------------------------
 
 def test_live_accuracy_counts_decided_frames_only() -> None:
+    from asl_live.live import FrameResult
+    from asl_live.live_accuracy import AccuracyRecorder, LiveAccuracy
+    from asl_live.session import LiveState
+    from asl_live.smoothing import Decision
+
     acc = LiveAccuracy()
     assert acc.accuracy is None
     acc.record(3, Decision("digit", 3, 0.9))
     acc.record(3, Decision("digit", 5, 0.8))
     acc.record(3, Decision("unsure", None, 0.4))
     acc.record(7, Decision("none"))
-    assert (acc.decided, acc.correct, acc.accuracy) == (2, 1, 0.5)
+    acc.record(NOT_DIGIT, Decision("not_digit", None, 0.8))
+    acc.record(NOT_DIGIT, Decision("digit", 1, 0.8))
+    assert (acc.decided, acc.correct, acc.accuracy) == (4, 2, 0.5)
     assert acc.confusion[3, 5] == 1 and acc.undecided[3] == 1 and acc.undecided[7] == 1
-    assert acc.recall(3) == 0.5 and acc.recall(0) is None
+    assert acc.recall(3) == 0.5 and acc.recall(0) is None and acc.recall(NOT_DIGIT) == 0.5
     snapshot = acc.copy()
     acc.reset()
-    assert acc.decided == 0 and snapshot.decided == 2
+    assert acc.decided == 0 and snapshot.decided == 4
+
+    recorder = AccuracyRecorder()
+    frame = FrameResult(0, 0, None, None, Decision("digit", 4, 0.9))
+    recorder(frame, LiveState(label=None))  # the user says nothing: not scored
+    recorder(frame, LiveState(label=4))
+    assert recorder.snapshot().correct == 1 and recorder.snapshot().decided == 1
 
 
 def test_latest_slot_keeps_only_the_newest() -> None:
@@ -83,14 +118,15 @@ def test_latest_slot_keeps_only_the_newest() -> None:
     assert slot.put(2) is False and slot.put(3) is False
     assert slot.take() == 3 and slot.dropped == 2
     assert slot.take(timeout=0.01) is None
-    stop = threading.Event()
-    slot.put(4)
-    threading.Timer(0.05, slot.take).start()
-    slot.put_when_empty(5, stop)  # waits until 4 was taken: nothing dropped
-    assert slot.take() == 5 and slot.dropped == 2
+    slot.count_drop()
+    assert slot.dropped == 3
+    threading.Timer(0.05, lambda: slot.put(4)).start()
+    assert slot.take(timeout=5) == 4  # a waiting consumer wakes when an item arrives
 
 
 def test_retrain_plan(tmp_path: Path) -> None:
+    from asl_live.retrain import RetrainConfig, plan
+
     config = RetrainConfig(samples_dir=tmp_path / "samples", datasets_dir=tmp_path / "datasets",
                            out=tmp_path / "models" / "retrained")
     with pytest.raises(ValueError, match="Nothing to train on"):
@@ -111,207 +147,273 @@ def test_retrain_plan(tmp_path: Path) -> None:
 
 # -- the window on a video ------------------------------------------------------------------------
 
-def test_window_shows_steady_digit_per_segment(qtbot, open_window, synth_video, quick_bundle,
-                                               hand_model_path) -> None:
-    """Every frame of the labelled video: nothing shown without a hand, and (with the shipped
-    model) the held digit, steadily, once it had time to settle."""
-    results: list = []
+def test_window_shows_steady_decisions_per_segment(qtbot, open_window, synth_video, quick_bundle,
+                                                   hand_model_path) -> None:
+    """The video played once at its own pace: nothing shown without a hand, and (with the
+    shipped model) the held digit, steadily, once it had time to settle; what the window
+    shows matches the last decision."""
     window = open_window(launch_options(synth_video.path, quick_bundle, hand_model_path, loop=False))
-    qtbot.waitUntil(lambda: window.classifier is not None, timeout=STARTUP_S * 1000)
-    window.start_source(synth_video.path, loop=False)  # from the first frame, with the model loaded
-    window.worker.processed.connect(results.append, Qt.ConnectionType.DirectConnection)
-    with qtbot.waitSignal(window.worker.source_ended, timeout=STARTUP_S * 1000 + 60_000):
-        pass
+    qtbot.waitUntil(lambda: ready(window), timeout=STARTUP_S * 1000)
+    results = frames_seen(window)
+    with qtbot.waitSignal(window.worker.source_ended, timeout=60_000):
+        window.session.open_source(synth_video.path, loop=False)  # from the first frame, models loaded
     qtbot.waitUntil(lambda: "End of the video" in window.messages.text(), timeout=5000)
 
-    assert window.video.image is not None and not window.video.image.isNull()
-    assert "fps" in window.readout.text() and "latency" in window.readout.text()
-    frames = len(synth_video.labels)
-    assert [r.index for r in results] == list(range(frames))  # every frame, in order
-    assert window.last_update.result.index == frames - 1  # the display ends on the last frame
+    indices = [r.index for r in results]
+    assert indices == sorted(set(indices)) and len(indices) >= 0.6 * len(synth_video.labels)
+    assert window.live_view.video.image is not None and not window.live_view.video.image.isNull()
+    readout = window.live_view.readout.text()
+    assert "fps" in readout and "latency" in readout
 
-    report = score(results, synth_video.labels, synth_video.fps)
-    no_hand = [s for s in report["segments"] if s["digit"] is None]
+    last = results[-1].decision
+    assert window.live_view.state == last.state
+    shown = window.live_view.bars.values()
+    assert shown is not None and np.allclose(shown, last.probs)
+    assert len(shown) == window.session.state.classifier.num_classes
+
+    # Scored on the frames the window processed (a slow machine skips some, as with a camera).
+    frames = [{"state": r.decision.state, "digit": r.decision.digit} for r in results]
+    labels = [synth_video.labels[r.index] for r in results]
+    report = score(frames, labels, synth_video.fps)
+    no_hand = [s for s in report["segments"] if s["label"] is None]
     assert no_hand and all(s["accuracy"] == 1.0 for s in no_hand), report["segments"]
-    settle = int(round(SETTLE_S * synth_video.fps))
-    for seg in no_hand:
-        assert all(r.observation is None for r in results[seg["start"] + settle:seg["end"]])
-
-    if quick_bundle.resolve() != (Path(__file__).resolve().parents[1] / "assets" / "model").resolve():
+    if quick_bundle.resolve() != shipped_model_dir().resolve():
         pytest.skip("accuracy checks need the shipped model in assets/model (the quick test model is poor)")
     for seg in report["segments"]:
-        if seg["digit"] is not None:
+        if isinstance(seg["label"], int):
             assert seg["accuracy"] >= 0.9, seg
-            assert seg["changes"] == 0, f"display flickered inside a held {seg['digit']}: {seg}"
-    last = window.last_update.result.decision
-    assert (last.state, last.digit) == ("digit", synth_video.labels[-1])
+            assert seg["changes"] <= 1, f"display flickered inside a held {seg['label']}: {seg}"
+        elif seg["label"] == "not_digit":
+            assert seg["accuracy"] >= 0.9, f"a hand shape that is no digit was shown as a digit: {seg}"
 
 
-def test_realtime_playback_drops_frames_and_keeps_gui_responsive(qtbot, open_window, synth_video, quick_bundle,
-                                                                 hand_model_path, monkeypatch) -> None:
-    """Inference slower than the video: frames are skipped (never queued) and the event loop
-    keeps ticking."""
+def test_not_a_digit_is_shown_in_words(qtbot, open_window, synth_video, good_bundle, hand_model_path) -> None:
+    """On the stretch of a hand shape that is no digit the window says so, in red words, with the
+    class's probability beside the ten digits' bars."""
+    window = open_window(launch_options(synth_video.path, good_bundle, hand_model_path))
+    qtbot.waitUntil(lambda: ready(window), timeout=STARTUP_S * 1000)
+    assert window.session.state.classifier.has_not_digit
+    qtbot.waitUntil(lambda: window.live_view.state == "not_digit", timeout=60_000)
+    assert window.live_view.decision.text().startswith("Not a digit")
+    assert "#c53030" in window.live_view.decision.styleSheet()
+    bars = window.live_view.bars.values()
+    assert len(bars) == 11 and bars.argmax() == NOT_DIGIT
+
+
+def test_frames_are_dropped_not_queued_and_the_window_stays_responsive(qtbot, open_window, synth_video,
+                                                                       quick_bundle, hand_model_path,
+                                                                       monkeypatch) -> None:
+    """Recognition slower than the video: frames are skipped (never queued) and the event loop
+    keeps turning."""
     from asl_live.live import LivePipeline
 
     original = LivePipeline.process
 
-    def slow(self, rgb, timestamp_ms=None):
-        time.sleep(0.12)  # ~8 frames/s of inference against a 15 fps video
-        return original(self, rgb, timestamp_ms)
+    def slow(self, *args, **kwargs):
+        time.sleep(0.12)  # ~8 frames/s of recognition against a 15 fps video
+        return original(self, *args, **kwargs)
 
     monkeypatch.setattr(LivePipeline, "process", slow)
-    window = open_window(launch_options(synth_video.path, quick_bundle, hand_model_path, realtime=True))
-    wait_for_pipeline(qtbot, window)
-    qtbot.waitUntil(lambda: window.last_update.result.observation is not None, timeout=30_000)
-
-    gaps: list[float] = []
-    clock = QElapsedTimer()
-    clock.start()
-
-    def tick() -> None:
-        gaps.append(clock.restart())
-
-    timer = QTimer()
-    timer.timeout.connect(tick)
-    timer.start(10)
-    first = window.last_update.result.index
-    qtbot.waitUntil(lambda: window.last_update.result.index >= first + 20, timeout=30_000)
+    window = open_window(launch_options(synth_video.path, quick_bundle, hand_model_path))
+    qtbot.waitUntil(lambda: ready(window), timeout=STARTUP_S * 1000)
+    results = frames_seen(window)
+    wait_frames(qtbot, results, 3)
+    timer, gaps = watch_event_loop()
+    wait_frames(qtbot, results, 20)
     timer.stop()
-    update = window.last_update
-    assert update.dropped > 0
-    assert update.latency_ms < 1000  # the frame shown is a recent one, not from a backlog
-    assert max(gaps[1:]) < 50, f"GUI event loop stalled {max(gaps[1:])} ms"
+    assert results[-1].index - results[0].index > len(results)  # frames were skipped
+    assert "frames skipped: 0" not in window.live_view.readout.text()
+    latency = float(window.live_view.readout.text().split("latency")[1].split("ms")[0])
+    assert latency < 1000  # the frame shown is a recent one, not from a backlog
+    assert max(gaps[1:]) < STALL_LIMIT_MS, f"GUI event loop stalled {max(gaps[1:])} ms"
 
 
 def test_keys_score_live_accuracy(qtbot, open_window, synth_video, quick_bundle, hand_model_path) -> None:
     window = open_window(launch_options(synth_video.path, quick_bundle, hand_model_path))
-    wait_for_pipeline(qtbot, window)
+    qtbot.waitUntil(lambda: ready(window), timeout=STARTUP_S * 1000)
+    results = frames_seen(window)
 
-    def scored(a: LiveAccuracy) -> int:
+    def scored() -> int:
+        a = window.accuracy.snapshot()
         return a.decided + int(a.undecided.sum())
 
     qtbot.keyPress(window, Qt.Key.Key_2)
     qtbot.keyRelease(window, Qt.Key.Key_2)
-    assert window.live_panel.digit_buttons.checkedId() == 2
-    qtbot.waitUntil(lambda: scored(window.last_update.accuracy) >= 10, timeout=20_000)
-    acc = window.last_update.accuracy
+    assert window.live_panel.digit_buttons.checkedId() == 2 and window.session.state.label == 2
+    qtbot.waitUntil(lambda: scored() >= 10, timeout=20_000)
+    acc = window.accuracy.snapshot()
     rows = acc.confusion.sum(axis=1) + acc.undecided
-    assert rows[2] == scored(acc) and rows.sum() == rows[2]  # every frame counted as a "2"
-    assert "frames" in window.live_panel.accuracy_label.text()
+    assert rows[2] == scored() and rows.sum() == rows[2]  # every frame counted as a "2"
+    qtbot.waitUntil(lambda: "frames" in window.live_panel.accuracy_label.text(), timeout=5000)
 
     qtbot.keyClick(window, Qt.Key.Key_Escape)  # stop scoring: the counts freeze
-    assert window.live_panel.digit_buttons.checkedId() == NONE_ID
-    frozen = scored(window.last_update.accuracy)
-    index = window.last_update.result.index
-    qtbot.waitUntil(lambda: window.last_update.result.index >= index + 5, timeout=20_000)
-    assert scored(window.last_update.accuracy) <= frozen + 1  # at most the frame in flight
+    assert window.live_panel.digit_buttons.checkedId() == NONE_ID and window.session.state.label is None
+    frozen = scored()
+    wait_frames(qtbot, results, 5)
+    assert scored() <= frozen + 1  # at most the frame in flight
 
     window.live_panel.reset_button.click()
-    qtbot.waitUntil(lambda: scored(window.last_update.accuracy) == 0, timeout=10_000)
+    assert scored() == 0
     window.live_panel.digit_buttons.button(7).click()  # the on-screen buttons do the same
-    qtbot.waitUntil(lambda: scored(window.last_update.accuracy) > 0, timeout=20_000)
-    acc = window.last_update.accuracy
-    assert acc.undecided[7] + acc.confusion[7].sum() == scored(acc)
+    qtbot.waitUntil(lambda: scored() > 0, timeout=20_000)
+    acc = window.accuracy.snapshot()
+    assert acc.undecided[7] + acc.confusion[7].sum() == scored()
+    qtbot.keyClick(window, Qt.Key.Key_N)  # a hand shape that is no digit
+    assert window.session.state.label == NOT_DIGIT and window.live_panel.not_digit_button.isChecked()
 
 
-def test_holding_a_digit_key_saves_samples(qtbot, open_window, synth_video, quick_bundle, hand_model_path) -> None:
-    window = open_window(launch_options(synth_video.path, quick_bundle, hand_model_path))
-    samples = window.options.retrain.samples_dir
-    wait_for_pipeline(qtbot, window)
-
-    qtbot.keyPress(window, Qt.Key.Key_5)  # held down
-    qtbot.waitUntil(lambda: window.last_update.sample_counts.get(5, 0) >= 3, timeout=30_000)
-    qtbot.keyRelease(window, Qt.Key.Key_5)
-    index = window.last_update.result.index
-    qtbot.waitUntil(lambda: window.last_update.result.index >= index + 3, timeout=20_000)
-    saved = window.last_update.sample_counts[5]
-    files = sorted((samples / "5").iterdir())
-    assert len(files) == saved and all(f.suffix == ".png" and not f.name.startswith(".") for f in files)
+def test_holding_a_key_saves_samples(qtbot, open_window, synth_video, quick_bundle, hand_model_path) -> None:
     import cv2
 
-    assert all(cv2.imread(str(f)) is not None for f in files)
-    assert window.train_panel.count_labels[5].text() == f"5: {saved}"
-    index = window.last_update.result.index
-    qtbot.waitUntil(lambda: window.last_update.result.index >= index + 5, timeout=20_000)
-    assert window.last_update.sample_counts[5] == saved  # released: no more samples
+    window = open_window(launch_options(synth_video.path, quick_bundle, hand_model_path))
+    samples = window.options.retrain.samples_dir
+    qtbot.waitUntil(lambda: ready(window), timeout=STARTUP_S * 1000)
+    results = frames_seen(window)
 
-    window.train_panel.capture_box.setChecked(True)  # the toggle saves for the selected digit
-    qtbot.waitUntil(lambda: window.last_update.sample_counts[5] >= saved + 2, timeout=30_000)
+    qtbot.keyPress(window, Qt.Key.Key_5)  # held down
+    qtbot.waitUntil(lambda: window.capture.counts()[5] >= 3, timeout=30_000)
+    qtbot.keyRelease(window, Qt.Key.Key_5)
+    wait_frames(qtbot, results, 3)
+    saved = window.capture.counts()[5]
+    files = sorted((samples / "5").iterdir())
+    assert len(files) == saved and all(f.suffix == ".png" and not f.name.startswith(".") for f in files)
+    assert all(cv2.imread(str(f)) is not None for f in files)
+    qtbot.waitUntil(lambda: window.train_panel.count_labels[5].text() == f"5: {saved}", timeout=5000)
+    wait_frames(qtbot, results, 5)
+    assert window.capture.counts()[5] == saved  # released: no more samples
+
+    qtbot.keyPress(window, Qt.Key.Key_N)  # a hand shape that is no digit, for retraining
+    qtbot.waitUntil(lambda: window.capture.counts()[NOT_DIGIT] >= 2, timeout=30_000)
+    qtbot.keyRelease(window, Qt.Key.Key_N)
+    assert len(list((samples / "not_digit").glob("*.png"))) >= 2
+
+    window.live_panel.digit_buttons.button(5).click()
+    window.train_panel.capture_box.setChecked(True)  # the toggle saves for the selected label
+    qtbot.waitUntil(lambda: window.capture.counts()[5] >= saved + 2, timeout=30_000)
     window.train_panel.capture_box.setChecked(False)
 
 
-def test_retrain_swaps_in_the_new_model(qtbot, open_window, synth_video, quick_bundle, hand_model_path,
-                                        kaggle_root, crop_cache) -> None:
-    window = open_window(launch_options(synth_video.path, quick_bundle, hand_model_path))
-    window.options.retrain = replace(window.options.retrain, epochs=1, limit_per_class=10, cache_root=crop_cache)
-    window.add_training_folder(kaggle_root)
-    wait_for_pipeline(qtbot, window)
-    old = window.classifier
+def test_retrain_without_a_working_model_takes_the_new_one(qtbot, open_window, synth_video, tmp_path,
+                                                           hand_model_path, kaggle_root, crop_cache) -> None:
+    """A user whose model is broken retrains: there is nothing to compare with, the new model
+    is used at once and remembered for the next launch."""
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    (broken / "bundle.json").write_text("{}")
+    window = open_window(launch_options(synth_video.path, broken, hand_model_path))
+    window.retrainer.config = replace(window.retrainer.config, epochs=1, limit_per_class=10, cache_root=crop_cache)
+    window.retrainer.add_folder(kaggle_root)
+    qtbot.waitUntil(lambda: "No usable model" in window.messages.text(), timeout=STARTUP_S * 1000)
     assert "train a new model" in window.train_panel.plan_label.text()
 
-    epochs: list[str] = []
-    with qtbot.waitSignal(window.model_changed, timeout=180_000) as swapped:
-        window.train_panel.retrain_button.click()
-        window.task("retrain").progressed.connect(lambda stage, *_: epochs.append(stage))
-    new = swapped.args[0]
+    stages: list[str] = []
+    window.train_panel.retrain_button.click()
+    window.tasks.get("retrain").progressed.connect(lambda stage, *_: stages.append(stage))
+    qtbot.waitUntil(lambda: window.session.state.classifier is not None, timeout=240_000)
+    new = window.session.state.classifier
     out = window.options.retrain.out
-    assert new is not old and Path(new.path) == out and (out / "bundle.json").is_file()
-    assert "Training" in epochs
+    assert Path(new.path) == out and (out / "bundle.json").is_file() and (out / "heldout.npz").is_file()
+    assert "Training" in stages
     assert "Retrained model in use" in window.train_panel.status.text()
-    assert not window.train_panel.compare.isHidden()  # old and new figures side by side
+    assert not window.train_panel.compare.isHidden()  # the per-class figures
     saved = json.loads((Path(os.environ["ASL_LIVE_DATA_DIR"]) / "settings.json").read_text())
     assert Path(saved["model"]) == out  # the next launch starts with it
-    qtbot.waitUntil(lambda: window.worker._pipeline is not None and window.worker._pipeline.classifier is new,
-                    timeout=10_000)
     assert window.model_panel.path_label.text().endswith(str(out))
 
 
-def test_retrain_on_samples_alone_fine_tunes_the_current_model(qtbot, open_window, synth_video, quick_bundle,
-                                                               hand_model_path, crop_cache) -> None:
-    window = open_window(launch_options(synth_video.path, quick_bundle, hand_model_path))
-    window.options.retrain = replace(window.options.retrain, epochs=1, cache_root=crop_cache)
-    wait_for_pipeline(qtbot, window)
+def test_a_worse_retrain_is_kept_aside_until_chosen(qtbot, open_window, synth_video, good_bundle,
+                                                    hand_model_path, kaggle_root, crop_cache) -> None:
+    """One epoch on ten images per digit makes a model far worse than the shipped one: it is
+    not used, the window says for which classes, and the user can still choose it."""
+    window = open_window(launch_options(synth_video.path, good_bundle, hand_model_path))
+    window.retrainer.config = replace(window.retrainer.config, epochs=1, limit_per_class=10, cache_root=crop_cache)
+    window.retrainer.add_folder(kaggle_root)
+    qtbot.waitUntil(lambda: ready(window), timeout=STARTUP_S * 1000)
+    old = window.session.state.classifier
+
+    window.train_panel.retrain_button.click()
+    qtbot.waitUntil(lambda: window.train_panel.retrain_button.isEnabled(), timeout=240_000)
+    assert window.session.state.classifier is old
+    status = window.train_panel.status.text()
+    assert "kept aside" in status and "worse for" in status, status
+    compare = window.train_panel.compare
+    assert not compare.isHidden() and compare.rowCount() >= 10
+    assert any(compare.item(r, 4).text() == "worse" for r in range(compare.rowCount()))
+    out = window.options.retrain.out
+    assert not out.exists() and (out.parent / f"{out.name}.candidate" / "bundle.json").is_file()
+    assert window.settings.model is None
+
+    assert not window.train_panel.use_rejected_button.isHidden()
+    window.train_panel.use_rejected_button.click()
+    qtbot.waitUntil(lambda: window.session.state.classifier is not old, timeout=10_000)
+    assert Path(window.session.state.classifier.path) == out and Path(window.settings.model) == out
+
+
+def test_retrain_on_samples_alone_fine_tunes_and_rehearses(qtbot, open_window, synth_video, good_bundle,
+                                                           hand_model_path, crop_cache) -> None:
+    window = open_window(launch_options(synth_video.path, good_bundle, hand_model_path))
+    window.retrainer.config = replace(window.retrainer.config, epochs=1, cache_root=crop_cache)
+    qtbot.waitUntil(lambda: ready(window), timeout=STARTUP_S * 1000)
     qtbot.keyPress(window, Qt.Key.Key_2)
-    qtbot.waitUntil(lambda: sum(window.last_update.sample_counts.values()) >= 20, timeout=60_000)
+    qtbot.waitUntil(lambda: window.capture.counts()[2] >= 20, timeout=60_000)
     qtbot.keyRelease(window, Qt.Key.Key_2)
     qtbot.waitUntil(lambda: "fine-tune the current model" in window.train_panel.plan_label.text(), timeout=5000)
 
-    with qtbot.waitSignal(window.model_changed, timeout=180_000) as swapped:
-        window.train_panel.retrain_button.click()
-    meta = swapped.args[0].meta
-    assert meta["training"]["base_model"] == str(quick_bundle)
+    window.train_panel.retrain_button.click()
+    qtbot.waitUntil(lambda: window.train_panel.retrain_button.isEnabled(), timeout=240_000)
+    log = window.train_panel.log.toPlainText()
+    assert "Rehearsal:" in log  # the current model's training examples of every class
+    assert ("Taken:" in log) or ("Kept aside:" in log)
+    candidate = window.options.retrain.out
+    bundle = candidate if (candidate / "bundle.json").is_file() else candidate.with_name(f"{candidate.name}.candidate")
+    meta = json.loads((bundle / "bundle.json").read_text())
+    assert meta["training"]["base_model"] == str(good_bundle)
     assert set(meta["data"]["datasets"]) == {"samples"}
 
 
 def test_cancelled_retrain_keeps_the_current_model(qtbot, open_window, synth_video, quick_bundle,
                                                    hand_model_path, kaggle_root, crop_cache) -> None:
     window = open_window(launch_options(synth_video.path, quick_bundle, hand_model_path))
-    window.options.retrain = replace(window.options.retrain, epochs=200, limit_per_class=10, cache_root=crop_cache)
-    window.add_training_folder(kaggle_root)
-    qtbot.waitUntil(lambda: window.classifier is not None, timeout=STARTUP_S * 1000)
-    old = window.classifier
+    window.retrainer.config = replace(window.retrainer.config, epochs=200, limit_per_class=10, cache_root=crop_cache)
+    window.retrainer.add_folder(kaggle_root)
+    qtbot.waitUntil(lambda: ready(window), timeout=STARTUP_S * 1000)
+    old = window.session.state.classifier
 
-    gaps: list[float] = []
-    clock = QElapsedTimer()
-    clock.start()
-    timer = QTimer()
-    timer.timeout.connect(lambda: gaps.append(clock.restart()))
-    timer.start(10)
-    window.start_retrain()
-    task = window.task("retrain")
+    timer, gaps = watch_event_loop()
+    window.retrainer.start()
+    task = window.tasks.get("retrain")
     with qtbot.waitSignal(task.progressed, timeout=120_000,
                           check_params_cb=lambda stage, *_: stage == "Training"):  # an epoch is done
         pass
     timer.stop()
     # Cropping, building the model and an epoch ran beside the live video: the window never froze.
-    assert len(gaps) > 20 and max(gaps[1:]) < 50, f"GUI event loop stalled {max(gaps[1:])} ms during retraining"
+    assert len(gaps) > 20 and max(gaps[1:]) < STALL_LIMIT_MS, f"GUI event loop stalled {max(gaps[1:])} ms"
     with qtbot.waitSignal(task.cancelled, timeout=60_000):
         window.train_panel.cancel_button.click()
     qtbot.waitUntil(lambda: window.train_panel.retrain_button.isEnabled(), timeout=5000)
-    assert window.classifier is old
-    assert "cancelled" in window.train_panel.status.text() and "still in use" in window.train_panel.status.text()
-    assert not window.options.retrain.out.exists()  # the best epoch so far is not kept either
+    assert window.session.state.classifier is old
+    status = window.train_panel.status.text()
+    assert "cancelled" in status and "still in use" in status
+    out = window.options.retrain.out
+    assert not out.exists() and not out.with_name(f"{out.name}.candidate").exists()  # nothing kept
     assert window.settings.model is None
+
+
+def test_failed_retrain_is_reported_and_changes_nothing(qtbot, open_window, synth_video, quick_bundle,
+                                                        hand_model_path, tmp_path, crop_cache) -> None:
+    junk = tmp_path / "junk"
+    for d in range(10):
+        (junk / str(d)).mkdir(parents=True)
+        (junk / str(d) / "a.jpg").write_bytes(b"\xff\xd8 not a jpeg")
+    window = open_window(launch_options(synth_video.path, quick_bundle, hand_model_path))
+    window.retrainer.config = replace(window.retrainer.config, epochs=1, cache_root=crop_cache)
+    window.retrainer.add_folder(junk)
+    qtbot.waitUntil(lambda: ready(window), timeout=STARTUP_S * 1000)
+    old = window.session.state.classifier
+    window.train_panel.retrain_button.click()
+    qtbot.waitUntil(lambda: "Retraining failed" in window.train_panel.status.text(), timeout=120_000)
+    assert "still in use" in window.train_panel.status.text()
+    assert window.session.state.classifier is old and not window.options.retrain.out.exists()
 
 
 def test_kaggle_download_shows_bytes_and_adds_the_dataset(qtbot, open_window, synth_video, quick_bundle,
@@ -346,12 +448,12 @@ def test_broken_model_is_reported_and_video_still_plays(qtbot, open_window, synt
     broken = tmp_path / "broken"
     broken.mkdir()
     (broken / "bundle.json").write_text((quick_bundle / "bundle.json").read_text())
-    (broken / "model.keras").write_bytes(b"not a keras file")
+    (broken / "model.tflite").write_bytes(b"not a model")
     window = open_window(launch_options(synth_video.path, broken, hand_model_path))
     qtbot.waitUntil(lambda: "No usable model" in window.messages.text(), timeout=STARTUP_S * 1000)
-    assert "could not be loaded" in window.messages.text()
-    qtbot.waitUntil(lambda: window.last_update is not None, timeout=20_000)  # raw video, no inference
-    assert window.last_update.result is None and window.isVisible()
+    assert "model.tflite" in window.messages.text() and "could not be loaded" in window.messages.text()
+    qtbot.waitUntil(lambda: window.live_view.video.image is not None, timeout=20_000)  # raw video
+    assert window.session.state.classifier is None and window.isVisible()
     assert "No usable model" in capfd.readouterr().err
 
 
@@ -361,29 +463,39 @@ def test_missing_hand_model_is_reported(qtbot, open_window, synth_video, quick_b
     qtbot.waitUntil(lambda: "No hand detection" in window.messages.text(), timeout=STARTUP_S * 1000)
     assert str(missing) in window.messages.text() and "not usable" in window.messages.text()
     assert "No hand detection" in capfd.readouterr().err
-    qtbot.waitUntil(lambda: window.classifier is not None and window.last_update is not None, timeout=STARTUP_S * 1000)
-    assert window.isVisible() and window.last_update.result is None  # plain video, no recognition
+    qtbot.waitUntil(lambda: window.session.state.classifier is not None
+                    and window.live_view.video.image is not None, timeout=STARTUP_S * 1000)
+    assert window.isVisible() and window.live_view.state == "none"  # plain video, no recognition
 
 
 def test_settings_persist_between_runs(qtbot, open_window, synth_video, quick_bundle, hand_model_path) -> None:
-    window = open_window(launch_options(synth_video.path, quick_bundle, hand_model_path))
+    window = open_window(launch_options(synth_video.path, quick_bundle, hand_model_path, loop=False))
     window.live_panel.window_spin.setValue(12)
     window.live_panel.threshold_slider.setValue(75)
-    assert window.worker._smoothing.window == 12 and window.worker._smoothing.threshold == 0.75
+    smoothing = window.session.state.smoothing
+    assert (smoothing.window, smoothing.threshold) == (12, 0.75)
+    window.landmarks_action.trigger()  # landmarks off
+    assert window.session.state.show_landmarks is False
+    qtbot.waitUntil(lambda: window.settings.source == str(synth_video.path), timeout=20_000)  # once it opened
     window.resize(780, 720)  # within the offscreen screen (800x800)
     window.close()
     saved = AppSettings.load()
-    assert (saved.smoothing_window, saved.smoothing_threshold) == (12, 0.75)
-    assert saved.geometry
+    assert (saved.smoothing_window, saved.smoothing_threshold, saved.show_landmarks) == (12, 0.75, False)
+    assert saved.source == str(synth_video.path) and saved.loop is False and saved.geometry
 
-    again = open_window(launch_options(synth_video.path, quick_bundle, hand_model_path, settings=saved))
+    args = argparse.Namespace(source=None, camera=None, no_loop=False, model=str(quick_bundle),
+                              hand_model=str(hand_model_path))
+    again = open_window(resolve_options(args, settings=saved))  # launched without --source: the saved one
+    assert again.session.state.source == synth_video.path and again.session.state.loop is False
     assert again.live_panel.window_spin.value() == 12 and again.live_panel.threshold_slider.value() == 75
+    assert not again.landmarks_action.isChecked()
     assert (again.width(), again.height()) == (780, 720)
 
 
 def test_camera_that_stops_is_retried_and_reported(qtbot, open_window, monkeypatch, tmp_path) -> None:
     """A camera that stops delivering frames: the window shows FrameSource's retry status,
-    and clears it when frames flow again."""
+    and clears it when frames flow again. (cv2.VideoCapture stands in for a webcam here, as
+    this machine has none; recognition itself is tested on real video files above.)"""
     import cv2
 
     frame = np.full((120, 160, 3), 90, np.uint8)
@@ -414,4 +526,5 @@ def test_camera_that_stops_is_retried_and_reported(qtbot, open_window, monkeypat
     qtbot.waitUntil(lambda: "retrying" in window.messages.text(), timeout=20_000)
     assert "Camera stopped delivering frames" in window.messages.text()
     qtbot.waitUntil(lambda: "retrying" not in window.messages.text() and reads["n"] > 30, timeout=20_000)
-    assert window.isVisible() and window.video.image is not None
+    assert window.isVisible() and window.live_view.video.image is not None
+    assert window.settings.camera == 4  # a camera that worked is remembered

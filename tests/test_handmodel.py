@@ -36,6 +36,13 @@ def bundle(tmp_path: Path) -> Path:
 
 
 @pytest.fixture(autouse=True)
+def stand_in_is_the_official_model(bundle: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The tests serve and cache the shared stand-in (or a fake) in place of the official
+    download, so it is the checksum the pin accepts here."""
+    monkeypatch.setattr(handmodel, "KNOWN_SHA256", frozenset({hashlib.sha256(bundle.read_bytes()).hexdigest()}))
+
+
+@pytest.fixture(autouse=True)
 def isolated_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     cache = tmp_path / "cache"
     monkeypatch.setenv("ASL_LIVE_CACHE_DIR", str(cache))
@@ -80,6 +87,37 @@ def test_shared_model_is_a_valid_bundle() -> None:
     if not SHARED_MODEL.is_file():
         pytest.skip(f"{SHARED_MODEL} not present")
     validate_bundle(SHARED_MODEL, verify_checksum=True)
+
+
+def test_the_official_model_is_pinned(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Version 1 of the official bundle, its size and checksum (../shared/README.md); a file with
+    another checksum is refused with both checksums named and what to do."""
+    assert handmodel.HAND_MODEL_URL.endswith("/hand_landmarker/float16/1/hand_landmarker.task")
+    assert handmodel.HAND_MODEL_BYTES == 7_819_105
+    assert handmodel.HAND_MODEL_SHA256 == "fbc2a30080c3c557093b5ddfc334698132eb341044ccee322ccf8bcf3607cde1"
+    monkeypatch.setattr(handmodel, "KNOWN_SHA256", frozenset({handmodel.HAND_MODEL_SHA256}))
+    if not SHARED_MODEL.is_file():
+        pytest.skip(f"{SHARED_MODEL} not present")
+    other = hashlib.sha256(SHARED_MODEL.read_bytes()).hexdigest()
+    with pytest.raises(HandModelError) as info:
+        validate_bundle(SHARED_MODEL, verify_checksum=True)
+    message = str(info.value)
+    assert other in message and handmodel.HAND_MODEL_SHA256 in message and "--hand-model" in message
+    validate_bundle(SHARED_MODEL)  # a file the user names on purpose is not held to the pin
+
+
+def test_a_damaged_member_is_named(tmp_path: Path) -> None:
+    if not SHARED_MODEL.is_file():
+        pytest.skip(f"{SHARED_MODEL} not present")
+    damaged = tmp_path / "damaged.task"
+    data = bytearray(SHARED_MODEL.read_bytes())
+    with zipfile.ZipFile(SHARED_MODEL) as z:
+        info = z.getinfo("hand_landmarks_detector.tflite")
+    start = info.header_offset + 30 + len(info.filename) + len(info.extra) + 1000
+    data[start:start + 64] = bytes(64)  # flip bytes inside the member: its CRC no longer matches
+    damaged.write_bytes(bytes(data))
+    with pytest.raises(HandModelError, match="damaged.*hand_landmarks_detector.tflite"):
+        validate_bundle(damaged)
 
 
 def test_explicit_path_wins_over_env_and_cache(bundle: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -36,15 +36,18 @@ def test_crop_on_kaggle_image(cropper):
 
 
 def test_hand_filling_the_frame_found_after_padding(cropper):
+    """The 218-signer photos are hands that fill the frame: framed (padded, scaled) the
+    landmarker finds every one; shown as they are, it misses many."""
     found_plain = found = 0
-    paths = [p for d in range(10) for p in sld_images(d)[:3]]
-    for path in paths:
-        rgb = read_rgb(path)
-        assert rgb.shape[:2] == (100, 100)
-        found_plain += cropper._detect(rgb) is not None
-        found += cropper.observe(rgb) is not None
+    paths = [p for d in range(10) for p in sld_images(d)[5:15]]
+    with HandCropper(HAND_MODEL, CropSettings(photo_pads=(), grey_photo_pads=())) as as_is:
+        for path in paths:
+            rgb = read_rgb(path)
+            assert rgb.shape[:2] == (100, 100)
+            found_plain += as_is.observe(rgb) is not None
+            found += cropper.observe(rgb) is not None
     assert found == len(paths)
-    assert found > found_plain or found_plain == len(paths)
+    assert found_plain <= len(paths) - 5, found_plain  # measured: 86 of these 100 as they are
 
 
 def test_framed_photos_give_tiny_and_grey_copies_the_photos_fit():

@@ -143,3 +143,28 @@ def test_http_errors_get_specific_advice(tmp_path: Path) -> None:
 
     with pytest.raises(DownloadError, match="accept its terms"):
         download_kaggle(tmp_path / "data", api_factory=Api)
+
+
+@pytest.mark.parametrize("content", ["{not json", "[1, 2]", '{"username": "me"}', ""])
+def test_malformed_kaggle_json_is_named_as_such(no_kaggle_credentials: Path, tmp_path: Path, content: str) -> None:
+    config = no_kaggle_credentials / "kaggle-config" / "kaggle.json"
+    config.parent.mkdir(parents=True)
+    config.write_text(content)
+    with pytest.raises(DownloadError, match="kaggle.json is malformed") as info:
+        download_kaggle(tmp_path / "dest")
+    assert "username" in str(info.value) and not (tmp_path / "dest").exists()
+
+
+def test_the_real_kaggle_client_takes_the_call_we_make() -> None:
+    """download_kaggle calls KaggleApi.dataset_download_files(name, path=, unzip=, quiet=): the
+    installed client must accept exactly that (a renamed keyword would fail only at download
+    time, on a user's machine)."""
+    import inspect
+
+    from kaggle.api.kaggle_api_extended import KaggleApi
+
+    params = inspect.signature(KaggleApi.dataset_download_files).parameters
+    assert list(params)[:2] == ["self", "dataset"]
+    assert {"path", "unzip", "quiet"} <= set(params)
+    inspect.signature(KaggleApi.dataset_download_files).bind(KaggleApi, kaggle_fetch.KAGGLE_DATASET, path="p",
+                                                             unzip=True, quiet=False)

@@ -50,7 +50,19 @@ def test_wrong_types_and_unknown_keys_fall_back_per_field(tmp_path: Path):
     assert (s.camera, s.loop, s.absent_frames, s.source, s.smoothing_hysteresis) == (
         d.camera, d.loop, d.absent_frames, d.source, d.smoothing_hysteresis)
     assert s.smoothing_window == 12
-    assert s.smoothing_threshold == 1.0 and isinstance(s.smoothing_threshold, float)
+    assert s.smoothing_threshold == 0.95 and isinstance(s.smoothing_threshold, float)  # 1 clamped into range
+
+
+def test_values_out_of_range_are_clamped_with_a_note(tmp_path: Path):
+    path = tmp_path / "settings.json"
+    path.write_text(json.dumps({"smoothing_threshold": 7.5, "smoothing_window": 1, "camera": -2,
+                                "absent_frames": 3}))
+    s, notes = AppSettings.load_with_notes(path)
+    assert (s.smoothing_threshold, s.smoothing_window, s.camera, s.absent_frames) == (0.95, 2, 0, 3)
+    assert len(notes) == 3 and any("smoothing_threshold = 7.5" in n and "0.3-0.95" in n for n in notes)
+    s.save(path)  # what is saved back is the usable value
+    assert json.loads(path.read_text())["smoothing_threshold"] == 0.95
+    assert AppSettings.load_with_notes(path)[1] == []
 
 
 def test_non_finite_float_rejected(tmp_path: Path):

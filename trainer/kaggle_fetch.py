@@ -16,12 +16,12 @@ from pathlib import Path
 from typing import Any, Callable, Iterator
 
 from trainer.atomicio import atomic_dir
+from trainer.classes import DIGITS
 from trainer.handmodel import ByteProgress
 
 KAGGLE_DATASET = "rayeed045/american-sign-language-digit-dataset"
 TARGET_DIRNAME = "asl-digits-kaggle"
 LAYOUT_DIRNAME = "American Sign Language Digits Dataset"
-DIGITS = tuple(range(10))
 POLL_INTERVAL_S = 0.25
 
 NO_CREDENTIALS_MESSAGE = (
@@ -75,6 +75,11 @@ def authenticated_api() -> Any:
     import time, printing help and trying to exit when nothing is configured.
     """
     if kaggle_credentials_source() is None:
+        config_file = _kaggle_config_dir() / "kaggle.json"
+        if config_file.is_file():
+            raise DownloadError(f"{config_file} is malformed: it must be a JSON object with \"username\" and "
+                                "\"key\" (as kaggle.com -> Settings -> API -> Create New Token saves it). "
+                                "Download a new token and replace the file.")
         raise DownloadError(NO_CREDENTIALS_MESSAGE)
     from kaggle.api.kaggle_api_extended import KaggleApi
 

@@ -205,7 +205,7 @@ def train(
     try:
         plateau = keras.callbacks.ReduceLROnPlateau(monitor=monitor, factor=0.5, patience=3, min_lr=1e-5)
         h = model.fit(train_ds, validation_data=val_ds, epochs=settings.epochs, callbacks=[Watch(), plateau],
-                      verbose=0)
+                      verbose=0, shuffle=False)  # the dataset shuffles itself
         history = {k: [float(v) for v in vals] for k, vals in h.history.items()}
     except KeyboardInterrupt:
         state["stopped"] = "interrupted"

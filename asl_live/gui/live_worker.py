@@ -173,7 +173,7 @@ class LiveWorker(QThread):
                     pipeline = None
                 if pipeline is None and state.ready:
                     pipeline = LivePipeline(state.hand_model)
-                result = (pipeline.process(frame.rgb, frame.timestamp_ms, state.classifier, state.smoothing)
+                result = (pipeline.process(frame.rgb, frame.timestamp_ms, state.classifier, state.smoothing, frame.index)
                           if pipeline is not None and state.ready else None)
                 if result is not None:
                     for error in self.session.frame_processed(result, state):

@@ -20,6 +20,7 @@ from asl_live.retrain import (
     download_datasets,
     plan,
     retrain,
+    take_kept_aside,
 )
 from asl_live.session import LiveSession
 
@@ -133,9 +134,14 @@ class Retrainer(QObject):
         self.refresh()
 
     def use_kept_aside(self) -> None:
-        if self._kept_aside is not None:
-            result, self._kept_aside = self._kept_aside, None
-            self._take(result, f"Using the retrained model you chose (saved in {result.path}).")
+        if self._kept_aside is None or self.tasks.get("retrain") is not None:
+            return
+        result, self._kept_aside = self._kept_aside, None
+        out = self.config.out
+        self.tasks.start("retrain", lambda _t: take_kept_aside(result, out),
+                         succeeded=lambda taken: self._take(taken, f"Using the retrained model you chose (saved in "
+                                                                   f"{taken.path})."),
+                         failed=lambda msg: self.panel.training_finished(f"Could not switch to it: {msg}", ok=False))
 
     def _take(self, result: RetrainResult, message: str) -> None:
         self.panel.training_finished(message, ok=True)

@@ -61,6 +61,7 @@ class MainWindow(QMainWindow):
         self.session.add_frame_observer(self.capture)
         self.tasks = TaskRunner(self)
         self._held: int | None = None  # label key held down: capture while held
+        self._had_samples = any(self.capture.counts().values())
         self._build_ui()
         self._restore_geometry()
         for i, note in enumerate(options.notes):
@@ -187,7 +188,11 @@ class MainWindow(QMainWindow):
             return
         self.live_view.show_update(update, self.session.state.smoothing.threshold)
         self.live_panel.show_accuracy(self.accuracy.snapshot())
-        self.train_panel.show_counts(self.capture.counts())
+        counts = self.capture.counts()
+        self.train_panel.show_counts(counts)
+        if any(counts.values()) != self._had_samples:
+            self._had_samples = not self._had_samples
+            self.retrainer.refresh()  # the first samples change what Retrain would do
 
     def _source_opened(self, description: str) -> None:
         source = self.session.state.source
