@@ -236,9 +236,25 @@ def run_from_args(args: argparse.Namespace) -> int:
 
     try:
         hand = resolve_hand_model(args.hand_model)
+        if args.startup or args.responsiveness or args.soak:
+            if args.startup:
+                from .startup import measure
+
+                report = measure(args.source, args.model, hand, args.runs)
+            elif args.soak:
+                from .gui.window_bench import soak
+
+                report = soak(args.source, args.model, hand, args.soak)
+            else:
+                from .gui.window_bench import measure
+
+                report = measure(args.source, args.model, hand, args.data)
+            if args.json is not None:
+                atomicio.write_json(args.json, report)
+            return 0
         run_bench(args.source, args.model or shipped_model_dir(), hand, args.json, args.max_frames,
                   interleave=not args.sequential)
-    except (BundleError, HandModelError, SourceError, ValueError, OSError) as e:
+    except (BundleError, HandModelError, SourceError, ValueError, OSError, RuntimeError) as e:
         print(f"asl-live bench: {e}", file=sys.stderr)
         return 1
     return 0

@@ -15,7 +15,7 @@ from pathlib import Path
 
 # Quiet the native libraries' logging before any of them is imported (trainer.quiet silences
 # what they print regardless).
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # errors arrive as exceptions
 os.environ.setdefault("GLOG_minloglevel", "2")
 
 
@@ -27,6 +27,15 @@ def _bench_arguments(ap: argparse.ArgumentParser) -> None:
     ap.add_argument("--max-frames", type=int, metavar="N", help="only the first N frames")
     ap.add_argument("--sequential", action="store_true",
                     help="run the baseline after the full pass instead of interleaving them frame by frame")
+    ap.add_argument("--startup", action="store_true",
+                    help="instead: time the app from launch to its first decision on the video (fresh processes)")
+    ap.add_argument("--runs", type=int, default=5, metavar="N", help="--startup: launches to time (default 5)")
+    ap.add_argument("--responsiveness", action="store_true",
+                    help="instead: how long the window's event loop stalls while it plays the video (and, with "
+                         "--data, while it retrains)")
+    ap.add_argument("--data", type=Path, metavar="DIR", help="--responsiveness: digit images to retrain on meanwhile")
+    ap.add_argument("--soak", type=int, metavar="FRAMES",
+                    help="instead: play the video in the window for FRAMES frames and report its memory over time")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -141,7 +141,9 @@ def right(classifier: Classifier, examples: list[Example], threshold: float = SH
     no digit not shown as a digit (the app shows "not a digit" or "?")."""
     if not examples:
         return np.zeros(0, dtype=bool)
-    probs = classifier.predict_batch([e.observation for e in examples])
+    # In small batches: the task thread then lets the window's thread run between them.
+    probs = np.concatenate([classifier.predict_batch([e.observation for e in examples[i:i + 64]])
+                            for i in range(0, len(examples), 64)])
     top, conf = probs.argmax(axis=1), probs.max(axis=1)
     labels = np.array([e.label for e in examples])
     shown_digit = (top < NOT_DIGIT) & (conf >= threshold)

@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 
 # Quiet TensorFlow's start-up chatter before it is imported anywhere below.
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # errors arrive as exceptions
 os.environ.setdefault("GLOG_minloglevel", "2")
 
 
