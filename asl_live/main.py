@@ -38,6 +38,23 @@ def _bench_arguments(ap: argparse.ArgumentParser) -> None:
                     help="instead: play the video in the window for FRAMES frames and report its memory over time")
 
 
+def _prompts(text: str) -> list[int]:
+    """"3,1,4" -> [3, 1, 4]."""
+    parts = [p.strip() for p in text.split(",") if p.strip()]
+    if not parts or not all(p.isdigit() and len(p) == 1 for p in parts):
+        raise argparse.ArgumentTypeError(f"digits 0-9 separated by commas, e.g. 3,1,4; not {text!r}")
+    return [int(p) for p in parts]
+
+
+def _practice_arguments(ap: argparse.ArgumentParser) -> None:
+    ap.add_argument("--source", required=True, type=Path, help="video file to judge")
+    ap.add_argument("--prompts", required=True, type=_prompts, metavar="D,D,...",
+                    help="the digits to ask for, in order, e.g. 3,1,4")
+    ap.add_argument("--json", type=Path, metavar="OUT", help="write the per-prompt results here")
+    ap.add_argument("--model", type=Path, metavar="DIR", help="model bundle (default: the shipped model)")
+    ap.add_argument("--hand-model", type=Path, metavar="PATH", help="hand_landmarker.task (default: cached/downloaded)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="asl-live",
@@ -53,11 +70,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--hand-model", metavar="PATH",
                    help="MediaPipe hand_landmarker.task (default: $ASL_LIVE_HAND_MODEL, else a cached copy "
                         "downloaded once)")
-    sub = p.add_subparsers(dest="command", metavar="{bench}")
+    sub = p.add_subparsers(dest="command", metavar="{bench,practice}")
     _bench_arguments(sub.add_parser(
         "bench", help="time the live pipeline on a video file, without a window",
         description="Time the whole live chain on a video against the landmarker alone, and score its "
                     "decisions when a <video>.labels.json is beside it."))
+    _practice_arguments(sub.add_parser(
+        "practice", help="judge a video as the Practice tab would, prompt by prompt",
+        description="Ask for each digit of --prompts in turn, as the Practice tab does, and judge the video's "
+                    "frames: a prompt is accepted once its digit is held for 0.5 s."))
     return p
 
 
@@ -67,6 +88,10 @@ def main(argv: list[str] | None = None) -> int:
         from asl_live.bench import run_from_args
 
         return run_from_args(args)
+    if args.command == "practice":
+        from asl_live.practice_run import run_from_args as run_practice
+
+        return run_practice(args)
     from asl_live.gui.app import run_app
 
     return run_app(args)

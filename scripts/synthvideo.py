@@ -29,7 +29,7 @@ from trainer import atomicio, paths
 from trainer.bundle_meta import BundleMeta
 from trainer.classes import DIGITS, NOT_DIGIT
 from trainer.data import KAGGLE_DIR, Sample, dataset_name, scan, scan_negatives
-from trainer.hands import read_rgb
+from trainer.hands import gamma, read_rgb
 
 BLACK_LEVEL = 30  # Kaggle backgrounds are JPEG black: channel max below this is background
 HAND_HEIGHT = (0.35, 0.5)  # hand height as a fraction of the frame height
@@ -185,6 +185,17 @@ def _composite(bg: np.ndarray, p: _Placement, t: float) -> np.ndarray:
     return out.astype(np.uint8)
 
 
+# A dim room through a webcam: darker (gamma), less light, more sensor noise. Level 1 averages
+# a brightness of about 52 of 255 on the bench video, level 2 about 33 (a well-lit frame: 100+).
+DIM_LEVELS = {1: (2.2, 0.8, 4.0), 2: (2.6, 0.6, 6.0)}
+
+
+def dimmed(rgb: np.ndarray, level: int, rng: np.random.Generator) -> np.ndarray:
+    g, light, noise = DIM_LEVELS[level]
+    out = gamma(rgb, g).astype(np.float32) * light + rng.normal(0, noise, rgb.shape)
+    return np.clip(out, 0, 255).astype(np.uint8)
+
+
 # -- video -------------------------------------------------------------------------------------
 def make_video_file(
     out: str | os.PathLike[str],
@@ -199,13 +210,15 @@ def make_video_file(
     negatives: str | os.PathLike[str] | None = None,
     images: dict[int, list[Path]] | None = None,
     hand_model: str | os.PathLike[str] | None = None,
+    dim: int = 0,
 ) -> SynthVideo:
     """Write the video (mp4v, or MJPG .avi where mp4v cannot be written) and its labels JSON,
     both atomically. `images` (label -> files) overrides the Kaggle images from `data_root`
     and the non-digit photos from `negatives`; `model_dir` keeps only images that model did not
     train on. With `hand_model`, a hand the landmarker cannot find (say, pasted on a
     skin-coloured patch) is re-drawn, so that the video measures the classifier rather than the
-    odd undetectable paste."""
+    odd undetectable paste. `dim` (1, 2) renders the frames as a webcam in a dim room gives them
+    (DIM_LEVELS), after the hands were checked on the well-lit frames."""
     out = Path(out)
     if images is None:
         root = Path(data_root) if data_root is not None else default_data_root()
@@ -231,6 +244,7 @@ def make_video_file(
         labels.clear()
         sources.clear()
         rng = np.random.default_rng(seed)
+        noise = np.random.default_rng(seed + 1)  # its own draws: a dim video is the lit one, dimmed
         for digit in digits:
             placement = src = None
             for _ in range(CHECK_TRIES):
@@ -243,7 +257,8 @@ def make_video_file(
             sources.append(None if src is None else src.name)
             for k in range(per):
                 labels.append(digit)
-                yield bg if placement is None else _composite(bg, placement, k / fps)
+                frame = bg if placement is None else _composite(bg, placement, k / fps)
+                yield dimmed(frame, dim, noise) if dim else frame
 
     try:
         path = _write_frames(out, render, fps, size)
@@ -344,6 +359,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--fps", type=float, default=30.0)
     ap.add_argument("--size", default="640x480", help="WIDTHxHEIGHT")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--dim", type=int, choices=sorted(DIM_LEVELS), help="render as a webcam in a dim room (1, 2: dimmer)")
     ap.add_argument("--data", type=Path, help="Kaggle dataset folder (default: the one 'asl-train download' fetched)")
     ap.add_argument("--negatives", type=Path, metavar="DIR", help="photos of hands that are no digit (for 'x')")
     ap.add_argument("--model", type=Path, help="use only hand images this model bundle did not train on")
@@ -357,7 +373,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         video = make_video_file(args.out, args.digits, args.seconds, args.fps, (w, h), args.seed,
                                 data_root=args.data, model_dir=args.model, negatives=args.negatives,
-                                hand_model=args.hand_model)
+                                hand_model=args.hand_model, dim=args.dim or 0)
     except (FileNotFoundError, OSError, RuntimeError, ValueError) as e:
         print(f"synthvideo: {e}", file=sys.stderr)
         return 1

@@ -276,10 +276,11 @@ def test_ctrl_c_keeps_the_best_epoch_beside_out_and_exits_130(tmp_path, trained)
     while (line := lines.get(timeout=10)) is not None:
         seen += line
     assert proc.returncode == 130, seen[-2000:]
+    assert "Stopping after the current step" in seen
     assert "model.interrupted" in seen and "left as it was" in seen
     assert (out / "bundle.json").read_text() == before  # the previous bundle is untouched
     meta = json.loads((tmp_path / "model.interrupted" / "bundle.json").read_text())
-    assert meta["training"]["stopped"] == "interrupted" and meta["training"]["best_epoch"] >= 1
+    assert meta["training"]["stopped"] == "cancelled" and meta["training"]["best_epoch"] >= 1
 
 
 def test_corrupt_images_are_skipped_and_counted(tmp_path, capsys):

@@ -26,6 +26,25 @@ def _log(msg: str) -> None:
     print(msg, file=sys.stderr, flush=True)
 
 
+def _stop_on_ctrl_c():
+    """Ctrl-C asks training to stop after the current batch (its best epoch is then kept
+    beside --out) instead of raising inside TensorFlow's threads; a second Ctrl-C aborts."""
+    import signal
+    import threading
+
+    stop = threading.Event()
+
+    def on_sigint(signum, frame) -> None:
+        if stop.is_set():
+            raise KeyboardInterrupt
+        stop.set()
+        _log("\nStopping after the current step (Ctrl-C again to abort)…")
+
+    if signal.getsignal(signal.SIGINT) is signal.default_int_handler:  # not where Ctrl-C is ignored
+        signal.signal(signal.SIGINT, on_sigint)
+    return stop.is_set
+
+
 def _hand_model(args) -> Path:
     from .handmodel import print_progress, resolve_hand_model
 
@@ -73,7 +92,7 @@ def cmd_train(args) -> int:
         train_variants=args.train_variants,
         upright=not args.no_upright,
     )
-    meta = run_training(job, progress=TextProgress(), log=_log)
+    meta = run_training(job, progress=TextProgress(), should_stop=_stop_on_ctrl_c(), log=_log)
     print(bundle_report(meta))
     print(f"Model bundle written to {job.out}")
     return 0

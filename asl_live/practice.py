@@ -1,0 +1,303 @@
+"""Practice: prompt a digit, judge the learner's sign, say what is wrong with the hand.
+
+Qt-free and fed one recognised frame at a time (asl_live.live.FrameResult), in order, with
+the frames' own timestamps, so the Practice tab (live, as a session frame observer) and
+`asl-live practice` (over a video file) judge alike.
+
+- A prompt is accepted when the TARGET digit's smoothed probability stays at or above the
+  threshold, and on top, for `hold_ms`: the target is judged, not only the top guess, and
+  "not a digit" or another digit never counts.
+- A hint says what is wrong with the hand (asl_live.handshape), only while the hand is held
+  still and only for digits whose finger rules agree with the labelled photos often enough.
+- Numbers: a multi-digit number signed digit by digit; a digit is entered once shown for
+  `hold_ms`; the same digit twice needs the hand to change or drop in between.
+"""
+
+from __future__ import annotations
+
+import functools
+import threading
+from collections import Counter
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from trainer.classes import SHOW_THRESHOLD
+from trainer.features import normalise_landmarks
+
+from .handshape import hinted_digits, problems, read_hand
+
+if TYPE_CHECKING:
+    from .live import FrameResult
+    from .session import LiveState
+
+
+@dataclass(frozen=True)
+class JudgeSettings:
+    hold_ms: int = 500  # how long the target must stay above the threshold to count
+    still_ms: int = 600  # how long the hand must be held still before a hint is shown
+    # Mean movement of the 21 upright landmarks between two frames, in wrist-to-knuckle
+    # lengths, below which the hand counts as held still (a held sign jitters 0.01-0.03).
+    still_motion: float = 0.06
+
+
+def shown(result: FrameResult) -> str:
+    """What the app showed for a frame, in words: "3", "?", "not a digit" or "no hand"."""
+    return result.decision.label or "no hand"
+
+
+@dataclass
+class PromptResult:
+    digit: int
+    started_ms: int  # timestamp of the first frame of this prompt
+    accepted: bool = False
+    closed: bool = False  # accepted, or skipped: the next prompt is open
+    frame: int | None = None  # index of the frame that accepted it
+    accepted_ms: int | None = None
+    seen: Counter = field(default_factory=Counter)  # what the app showed while it was open
+
+    @property
+    def time_ms(self) -> int | None:
+        """From the prompt's first frame to its acceptance."""
+        return None if self.accepted_ms is None else self.accepted_ms - self.started_ms
+
+    @property
+    def seen_most(self) -> str:
+        return self.seen.most_common(1)[0][0] if self.seen else "no hand"
+
+    def to_dict(self) -> dict:
+        return {"digit": self.digit, "accepted": self.accepted, "frame": self.frame, "time_ms": self.time_ms,
+                "seen": self.seen_most}
+
+
+class Stillness:
+    """Is the hand being held still? (A hint about a hand in motion would be about a shape the
+    learner is not making.)"""
+
+    def __init__(self, settings: JudgeSettings) -> None:
+        self.settings = settings
+        self._last: np.ndarray | None = None
+        self._since: int | None = None
+
+    def update(self, result: FrameResult) -> bool:
+        obs = result.observation
+        if obs is None:
+            self._last = self._since = None
+            return False
+        points = normalise_landmarks(obs.landmarks, obs.handedness, upright=True).reshape(-1, 2)
+        moving = self._last is None or float(np.linalg.norm(points - self._last, axis=1).mean()) > \
+            self.settings.still_motion
+        self._last = points
+        if moving:
+            self._since = result.timestamp_ms
+        return result.timestamp_ms - (self._since or result.timestamp_ms) >= self.settings.still_ms
+
+
+@dataclass
+class RoundView:
+    """A snapshot of a round for the window."""
+
+    prompts: list[int]
+    index: int  # the open prompt (== len(prompts) when done)
+    hold: float  # 0..1: how far the open prompt is towards acceptance
+    hint: str | None
+    results: list[PromptResult]
+    streak: int  # prompts accepted in a row
+
+    @property
+    def target(self) -> int | None:
+        return self.prompts[self.index] if self.index < len(self.prompts) else None
+
+    @property
+    def done(self) -> bool:
+        return self.index >= len(self.prompts)
+
+
+class PracticeRound:
+    """Prompts in order; each stays open until accepted (or skipped), then the next opens."""
+
+    def __init__(self, prompts: list[int], settings: JudgeSettings = JudgeSettings(),
+                 hints: set[int] | None = None) -> None:
+        if not prompts or any(d not in range(10) for d in prompts):
+            raise ValueError(f"prompts must be digits 0-9, got {prompts!r}")
+        self.prompts = list(prompts)
+        self.settings = settings
+        self.hints = hinted_digits() if hints is None else hints
+        self.results: list[PromptResult] = []
+        self.streak = 0
+        self._above_since: int | None = None
+        self._hold = 0.0
+        self._hint: str | None = None
+        self._still = Stillness(settings)
+
+    @property
+    def index(self) -> int:
+        return sum(r.closed for r in self.results)
+
+    @property
+    def done(self) -> bool:
+        return self.index >= len(self.prompts)
+
+    def update(self, result: FrameResult, threshold: float = SHOW_THRESHOLD) -> PromptResult | None:
+        """Judge one frame; returns the prompt it accepted, if it did."""
+        if self.done:
+            return None
+        target = self.prompts[self.index]
+        if len(self.results) == self.index:
+            self.results.append(PromptResult(target, result.timestamp_ms))
+        current = self.results[self.index]
+        current.seen[shown(result)] += 1
+        probs = result.decision.probs
+        on_target = (probs is not None and result.decision.state != "not_digit" and int(np.argmax(probs)) == target
+                     and float(probs[target]) >= threshold)
+        if not on_target:
+            self._above_since = None
+        elif self._above_since is None:
+            self._above_since = result.timestamp_ms
+        held = 0 if self._above_since is None else result.timestamp_ms - self._above_since
+        self._hold = min(1.0, held / self.settings.hold_ms) if self.settings.hold_ms else float(on_target)
+        still = self._still.update(result)
+        self._hint = self._hint_for(result, target) if still and not on_target else None
+        if on_target and held >= self.settings.hold_ms:
+            current.accepted = current.closed = True
+            current.frame, current.accepted_ms = result.index, result.timestamp_ms
+            self.streak += 1
+            self._above_since, self._hold, self._hint = None, 0.0, None
+            return current
+        return None
+
+    def _hint_for(self, result: FrameResult, target: int) -> str | None:
+        obs = result.observation
+        if obs is None or target not in self.hints:
+            return None
+        wrong = problems(read_hand(obs.landmarks, obs.handedness), target)
+        return wrong[0] if wrong else None
+
+    def skip(self, now_ms: int) -> None:
+        """Give up on the open prompt (counted as not accepted) and open the next."""
+        if self.done:
+            return
+        if len(self.results) == self.index:
+            self.results.append(PromptResult(self.prompts[self.index], now_ms))
+        self.results[self.index].closed = True
+        self.streak = 0
+        self._above_since, self._hold, self._hint = None, 0.0, None
+
+    def view(self) -> RoundView:
+        results = [replace(r, seen=Counter(r.seen)) for r in self.results]
+        return RoundView(list(self.prompts), self.index, self._hold, self._hint, results, self.streak)
+
+
+class NumberEntry:
+    """A number signed digit by digit. A digit is entered once the app has shown it for
+    `hold_ms`; entering the same digit again needs the display to change (another digit, "?",
+    "not a digit" or no hand) in between, so one long hold is one digit."""
+
+    def __init__(self, target: str, hold_ms: int = JudgeSettings.hold_ms) -> None:
+        if not target or not target.isdigit():
+            raise ValueError(f"a number is digits only, got {target!r}")
+        self.target = target
+        self.hold_ms = hold_ms
+        self.entered: list[int] = []
+        self._candidate: tuple[int | None, int] = (None, 0)  # (digit shown, since when)
+        self._armed = True
+
+    @property
+    def complete(self) -> bool:
+        return len(self.entered) >= len(self.target)
+
+    @property
+    def correct(self) -> list[bool]:
+        return [str(d) == t for d, t in zip(self.entered, self.target)]
+
+    def update(self, result: FrameResult) -> int | None:
+        """Judge one frame; returns the digit it entered, if it did."""
+        d = result.decision
+        digit = d.digit if d.state == "digit" else None
+        if digit != self._candidate[0]:
+            self._candidate = (digit, result.timestamp_ms)
+            self._armed = True  # the display changed: the next hold counts, even of the same digit
+        if self.complete or digit is None or not self._armed:
+            return None
+        if result.timestamp_ms - self._candidate[1] >= self.hold_ms:
+            self.entered.append(digit)
+            self._armed = False
+            return digit
+        return None
+
+    def undo(self) -> None:
+        """Take back the last digit entered."""
+        if self.entered:
+            self.entered.pop()
+
+
+class PracticeObserver:
+    """The Practice tab's judge as a session frame observer: the round (or number) runs on the
+    frame worker's thread, the window reads snapshots."""
+
+    def __init__(self, settings: JudgeSettings = JudgeSettings()) -> None:
+        self.settings = settings
+        self._lock = threading.Lock()
+        self._round: PracticeRound | None = None
+        self._number: NumberEntry | None = None
+        self._last_ms = 0
+
+    def __call__(self, result: FrameResult, state: LiveState) -> None:
+        with self._lock:
+            self._last_ms = result.timestamp_ms
+            if self._round is not None:
+                self._round.update(result, state.smoothing.threshold)
+            if self._number is not None:
+                self._number.update(result)
+
+    def start_round(self, prompts: list[int]) -> None:
+        with self._lock:
+            self._round, self._number = PracticeRound(prompts, self.settings), None
+
+    def start_number(self, target: str) -> None:
+        with self._lock:
+            self._round, self._number = None, NumberEntry(target, self.settings.hold_ms)
+
+    def stop(self) -> None:
+        with self._lock:
+            self._round = self._number = None
+
+    def skip(self) -> None:
+        with self._lock:
+            if self._round is not None:
+                self._round.skip(self._last_ms)
+
+    def undo(self) -> None:
+        with self._lock:
+            if self._number is not None:
+                self._number.undo()
+
+    def round_view(self) -> RoundView | None:
+        with self._lock:
+            return None if self._round is None else self._round.view()
+
+    def number_view(self) -> tuple[str, list[int]] | None:
+        with self._lock:
+            return None if self._number is None else (self._number.target, list(self._number.entered))
+
+
+
+@functools.lru_cache(maxsize=4)
+def digit_templates(bundle_dir: str) -> dict[int, np.ndarray]:
+    """The average upright hand of each digit among the bundle's training examples (its
+    rehearsal set: trainer.examples), as (21, 2) points; computed once per bundle. Empty for
+    bundles that carry no examples."""
+    from trainer.examples import REHEARSAL_FILE, load_examples
+
+    try:
+        examples = load_examples(Path(bundle_dir) / REHEARSAL_FILE)
+    except ValueError:
+        return {}
+    by_digit: dict[int, list[np.ndarray]] = {}
+    for e in examples:
+        if e.label in range(10):
+            points = normalise_landmarks(e.observation.landmarks, e.observation.handedness, upright=True)
+            by_digit.setdefault(e.label, []).append(points.reshape(-1, 2))
+    return {d: np.mean(v, axis=0) for d, v in sorted(by_digit.items())}
