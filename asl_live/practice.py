@@ -15,6 +15,7 @@ the frames' own timestamps, so the Practice tab (live, as a session frame observ
 
 from __future__ import annotations
 
+import copy
 import functools
 import threading
 from collections import Counter
@@ -90,9 +91,9 @@ class Stillness:
         moving = self._last is None or float(np.linalg.norm(points - self._last, axis=1).mean()) > \
             self.settings.still_motion
         self._last = points
-        if moving:
+        if moving or self._since is None:
             self._since = result.timestamp_ms
-        return result.timestamp_ms - (self._since or result.timestamp_ms) >= self.settings.still_ms
+        return result.timestamp_ms - self._since >= self.settings.still_ms
 
 
 @dataclass
@@ -201,6 +202,8 @@ class NumberEntry:
         self.target = target
         self.hold_ms = hold_ms
         self.entered: list[int] = []
+        self.entered_ms: list[int] = []  # when each digit was entered
+        self.started_ms: int | None = None  # the first frame judged
         self._candidate: tuple[int | None, int] = (None, 0)  # (digit shown, since when)
         self._armed = True
 
@@ -216,6 +219,8 @@ class NumberEntry:
         """Judge one frame; returns the digit it entered, if it did."""
         d = result.decision
         digit = d.digit if d.state == "digit" else None
+        if self.started_ms is None:
+            self.started_ms = result.timestamp_ms
         if digit != self._candidate[0]:
             self._candidate = (digit, result.timestamp_ms)
             self._armed = True  # the display changed: the next hold counts, even of the same digit
@@ -223,6 +228,7 @@ class NumberEntry:
             return None
         if result.timestamp_ms - self._candidate[1] >= self.hold_ms:
             self.entered.append(digit)
+            self.entered_ms.append(result.timestamp_ms)
             self._armed = False
             return digit
         return None
@@ -231,6 +237,12 @@ class NumberEntry:
         """Take back the last digit entered."""
         if self.entered:
             self.entered.pop()
+            self.entered_ms.pop()
+
+    def times_ms(self) -> list[int]:
+        """How long each entered digit took: from the previous entry (or the start)."""
+        marks = [self.started_ms or 0, *self.entered_ms]
+        return [b - a for a, b in zip(marks, marks[1:])]
 
 
 class PracticeObserver:
@@ -278,10 +290,21 @@ class PracticeObserver:
         with self._lock:
             return None if self._round is None else self._round.view()
 
-    def number_view(self) -> tuple[str, list[int]] | None:
+    def number_view(self) -> NumberEntry | None:
+        """A copy of the number being entered."""
         with self._lock:
-            return None if self._number is None else (self._number.target, list(self._number.entered))
+            return None if self._number is None else copy.deepcopy(self._number)
 
+
+
+def make_number(rng: np.random.Generator) -> str:
+    """A number worth signing: a year, a phone number or a short count."""
+    kind = int(rng.integers(3))
+    if kind == 0:
+        return str(int(rng.integers(1950, 2031)))
+    if kind == 1:
+        return "".join(str(d) for d in rng.integers(0, 10, 7))
+    return str(int(rng.integers(10, 1000)))
 
 
 @functools.lru_cache(maxsize=4)

@@ -21,6 +21,8 @@ from asl_live.gui.live_view import LiveView
 from asl_live.gui.live_worker import LiveWorker
 from asl_live.gui.model_panel import ModelPanel
 from asl_live.gui.models import ModelLoader
+from asl_live.gui.practice import PracticeController
+from asl_live.gui.practice_panel import PracticePanel
 from asl_live.gui.retrainer import Retrainer
 from asl_live.gui.tasks import TaskRunner
 from asl_live.gui.train_panel import TrainPanel
@@ -73,6 +75,7 @@ class MainWindow(QMainWindow):
         self.retrainer = Retrainer(options.retrain, self.session, self.tasks, self.train_panel,
                                    lambda: self.session.state.hand_model or options.hand_model, self)
         self.retrainer.model_taken.connect(self._retrained)
+        self.practice = PracticeController(self.session, self.practice_panel, self.say, self)
         self._changes = _Changes(self)
         self._changes.changed.connect(self._state_changed)
         self.session.subscribe(self._changes.changed.emit)
@@ -103,9 +106,11 @@ class MainWindow(QMainWindow):
         self.live_panel = LivePanel()
         self.model_panel = ModelPanel()
         self.train_panel = TrainPanel()
+        self.practice_panel = PracticePanel()
         self.tabs = QTabWidget()
         self.tabs.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.tabs.tabBar().setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.tabs.addTab(self.practice_panel, "Practice")
         self.tabs.addTab(self.live_panel, "Live")
         self.tabs.addTab(self.model_panel, "Model accuracy")
         self.tabs.addTab(self.train_panel, "Samples && retrain")
@@ -188,6 +193,7 @@ class MainWindow(QMainWindow):
             return
         self.live_view.show_update(update, self.session.state.smoothing.threshold)
         self.live_panel.show_accuracy(self.accuracy.snapshot())
+        self.practice.refresh()
         counts = self.capture.counts()
         self.train_panel.show_counts(counts)
         if any(counts.values()) != self._had_samples:
@@ -240,6 +246,8 @@ class MainWindow(QMainWindow):
         elif key == Qt.Key.Key_Escape:
             self._held = None
             self.set_label(None)
+        elif key == Qt.Key.Key_Backspace:
+            self.practice.undo()  # a wrongly entered digit of a number
         else:
             super().keyPressEvent(event)
 
@@ -284,6 +292,7 @@ class MainWindow(QMainWindow):
         self.worker.stop()
         self.worker.wait(10_000)
         self.tasks.stop_all()
+        self.practice.close()
         super().closeEvent(event)
 
 

@@ -1,0 +1,148 @@
+"""The Practice tab's controller: rounds drawn from the learner's history, the judge as a
+session frame observer (asl_live.practice), results recorded (asl_live.history), progress
+and CSV export for a teacher."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+from PySide6.QtCore import QObject
+from PySide6.QtWidgets import QFileDialog, QWidget
+
+from asl_live.gui.practice_panel import PracticePanel
+from asl_live.gui.progress_view import ProgressDialog
+from asl_live.handshape import hinted_digits
+from asl_live.history import DEFAULT_LEARNER, History, choose_prompts
+from asl_live.practice import PracticeObserver, digit_templates, make_number
+from asl_live.session import LiveSession
+
+ROUND_LENGTH = 10
+
+Say = Callable[..., None]
+
+
+class PracticeController(QObject):
+    def __init__(self, session: LiveSession, panel: PracticePanel, say: Say, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.session, self.panel, self.say = session, panel, say
+        self.observer = PracticeObserver()
+        session.add_frame_observer(self.observer)
+        self.hints = hinted_digits()
+        self._rng = np.random.default_rng()
+        self._mode: str | None = None
+        self._learner = DEFAULT_LEARNER
+        self._recorded = 0  # prompts of the current round already written to the history
+        self._last_prompt: int | None = None
+        self.history: History | None = None
+        try:
+            self.history = History.open()
+        except OSError as e:
+            say("history", f"Practice results cannot be saved: {e}", "warning")
+        if self.history is not None and self.history.notice:
+            say("history", self.history.notice, "warning")
+        learners = self.history.learners() if self.history else []
+        panel.show_learners(learners, learners[0] if learners else DEFAULT_LEARNER)
+        panel.start_clicked.connect(self.start)
+        panel.stop_clicked.connect(self.stop)
+        panel.skip_clicked.connect(self.observer.skip)
+        panel.undo_clicked.connect(self.observer.undo)
+        panel.progress_clicked.connect(self.show_progress)
+        panel.export_clicked.connect(self.export)
+
+    # -- rounds ----------------------------------------------------------------------------------
+    def start(self, learner: str, mode: str, prompts: list[int] | None = None, number: str | None = None) -> None:
+        """A round of `mode` ("Digits" or "Numbers") for `learner`: the given prompts (or
+        number), else digits drawn from the learner's history, weak ones more often."""
+        self._learner, self._mode, self._recorded = learner, mode, 0
+        if mode == "Numbers":
+            self.observer.start_number(number or make_number(self._rng))
+        else:
+            if prompts is None:
+                stats = self.history.digit_stats(learner) if self.history else {}
+                prompts = choose_prompts(stats, ROUND_LENGTH, self._rng, previous=self._last_prompt)
+            self.observer.start_round(prompts)
+        self.panel.show_learners(self.history.learners() if self.history else [], learner)
+        self.panel.set_running(mode)
+
+    def stop(self) -> None:
+        self.observer.stop()
+        self._mode = None
+        self.panel.set_running(None)
+
+    def undo(self) -> None:
+        self.observer.undo()
+
+    def refresh(self) -> None:
+        """Called for every frame the window shows: copy the judge's state onto the panel and
+        write what was decided since."""
+        if self._mode == "Digits":
+            view = self.observer.round_view()
+            if view is None:
+                return
+            for r in [r for r in view.results if r.closed][self._recorded:]:
+                self._record(r.digit, r.accepted, r.time_ms, "digits")
+                self._recorded += 1
+                self._last_prompt = r.digit
+            target = view.target
+            classifier = self.session.state.classifier
+            templates = digit_templates(str(classifier.path)) if classifier is not None and classifier.path else {}
+            self.panel.show_prompt(view, templates.get(target) if target is not None else None, target in self.hints)
+            if view.done:
+                self.panel.show_summary(view)
+                self._finish()
+        elif self._mode == "Numbers":
+            number = self.observer.number_view()
+            if number is None:
+                return
+            self.panel.show_number(number.target, number.entered)
+            if number.complete:
+                for d, t, ms in zip(number.entered, number.target, number.times_ms()):
+                    self._record(int(t), d == int(t), ms if d == int(t) else None, "numbers")
+                self._finish()
+
+    def _finish(self) -> None:
+        self.observer.stop()
+        self._mode = None
+        self.panel.set_running(None)
+        if self.history is not None:
+            self.panel.show_learners(self.history.learners(), self._learner)
+
+    def _record(self, digit: int, success: bool, time_ms: int | None, mode: str) -> None:
+        if self.history is None:
+            return
+        try:
+            self.history.record(self._learner, digit, success, time_ms if success else None, mode)
+        except (OSError, ValueError) as e:
+            self.say("history", f"A practice result could not be saved: {e}", "warning")
+
+    # -- progress and export ---------------------------------------------------------------------
+    def show_progress(self, learner: str) -> ProgressDialog | None:
+        if self.history is None:
+            self.say("history", "There is no practice history to show.", "warning")
+            return None
+        dialog = ProgressDialog(learner, self.history.daily(learner), self.panel)
+        dialog.show()
+        return dialog
+
+    def export(self, learner: str, path: str | Path | None = None) -> Path | None:
+        if self.history is None:
+            return None
+        if path is None:
+            path, _ = QFileDialog.getSaveFileName(self.panel, "Export practice results", f"practice-{learner}.csv",
+                                                  "CSV files (*.csv)")
+        if not path:
+            return None
+        try:
+            out = self.history.export_csv(path, learner)
+        except OSError as e:
+            self.say("history", f"Could not export: {e}", "error")
+            return None
+        self.say("history", f"Practice results of {learner} exported to {out}.")
+        return out
+
+    def close(self) -> None:
+        self.observer.stop()
+        if self.history is not None:
+            self.history.close()

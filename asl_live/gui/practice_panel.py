@@ -1,0 +1,168 @@
+"""The Practice tab: a digit (or a number) to sign, a drawing of its hand shape, how far the
+sign is from counting, what is wrong with the hand, and the round's results."""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from asl_live.gui.hand_view import HandPicture
+from asl_live.gui.widgets import fill_table, make_table, muted, no_focus
+from asl_live.practice import RoundView
+
+MODES = ("Digits", "Numbers")
+
+
+class PracticePanel(QWidget):
+    start_clicked = Signal(str, str)  # learner, mode
+    stop_clicked = Signal()
+    skip_clicked = Signal()
+    undo_clicked = Signal()
+    progress_clicked = Signal(str)  # learner
+    export_clicked = Signal(str)  # learner
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.learner = QComboBox()
+        self.learner.setEditable(True)
+        self.learner.setToolTip("Who is practising: each learner's history is kept apart (type a new name to add one).")
+        self.mode = QComboBox()
+        self.mode.addItems(MODES)
+        self.mode.setToolTip("Digits: one digit at a time. Numbers: a whole number (a year, a phone number) signed "
+                             "digit by digit.")
+        self.start_button, self.stop_button = QPushButton("Start"), QPushButton("Stop")
+        self.skip_button, self.undo_button = QPushButton("Skip"), QPushButton("Undo (⌫)")
+        self.progress_button, self.export_button = QPushButton("Progress…"), QPushButton("Export CSV…")
+        no_focus(self.mode, self.start_button, self.stop_button, self.skip_button, self.undo_button,
+                 self.progress_button, self.export_button)
+        self.start_button.clicked.connect(lambda: self.start_clicked.emit(self.learner_name(), self.mode.currentText()))
+        self.stop_button.clicked.connect(self.stop_clicked)
+        self.skip_button.clicked.connect(self.skip_clicked)
+        self.undo_button.clicked.connect(self.undo_clicked)
+        self.progress_button.clicked.connect(lambda: self.progress_clicked.emit(self.learner_name()))
+        self.export_button.clicked.connect(lambda: self.export_clicked.emit(self.learner_name()))
+        top = QGridLayout()
+        top.addWidget(QLabel("Learner"), 0, 0)
+        top.addWidget(self.learner, 0, 1)
+        top.addWidget(QLabel("Practise"), 0, 2)
+        top.addWidget(self.mode, 0, 3)
+        for i, b in enumerate((self.start_button, self.skip_button, self.undo_button, self.stop_button)):
+            top.addWidget(b, 1, i)
+
+        self.target = QLabel("–")
+        font = self.target.font()
+        font.setPointSizeF(font.pointSizeF() * 5)
+        font.setBold(True)
+        self.target.setFont(font)
+        self.target.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.target.setTextFormat(Qt.TextFormat.RichText)
+        self.instruction = muted("Press Start to be asked for digits.")
+        self.instruction.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.picture = HandPicture()
+        self.hold = QProgressBar()
+        self.hold.setRange(0, 100)
+        self.hold.setFormat("hold it…")
+        self.hint = QLabel()
+        self.hint.setWordWrap(True)
+        self.hint.setStyleSheet("QLabel { background: #fff3cd; color: #664d03; border: 1px solid #ffe69c; "
+                                "border-radius: 4px; padding: 6px; }")
+        self.hint.hide()
+        self.status = QLabel()
+        self.status.setWordWrap(True)
+        prompt = QGroupBox("Sign")
+        g = QGridLayout(prompt)
+        g.addWidget(self.target, 0, 0)
+        g.addWidget(self.picture, 0, 1)
+        g.addWidget(self.instruction, 1, 0, 1, 2)
+        g.addWidget(self.hold, 2, 0, 1, 2)
+        g.addWidget(self.hint, 3, 0, 1, 2)
+        g.addWidget(self.status, 4, 0, 1, 2)
+        g.setColumnStretch(0, 1)
+        g.setColumnStretch(1, 1)
+
+        self.summary = make_table()
+        self.summary.setMinimumHeight(120)
+        self.summary.hide()
+        bottom = QHBoxLayout()
+        bottom.addWidget(self.progress_button)
+        bottom.addWidget(self.export_button)
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(prompt, 1)
+        layout.addWidget(self.summary)
+        layout.addLayout(bottom)
+        self.set_running(None)
+
+    # -- what the controller tells it ---------------------------------------------------------------
+    def learner_name(self) -> str:
+        return self.learner.currentText().strip() or "me"
+
+    def show_learners(self, names: list[str], current: str) -> None:
+        self.learner.blockSignals(True)
+        self.learner.clear()
+        self.learner.addItems(sorted(set(names) | {current}))
+        self.learner.setCurrentText(current)
+        self.learner.blockSignals(False)
+
+    def set_running(self, mode: str | None) -> None:
+        """None: idle; "Digits" or "Numbers": a round of that kind is on."""
+        self.start_button.setEnabled(mode is None)
+        self.stop_button.setEnabled(mode is not None)
+        self.skip_button.setVisible(mode != "Numbers")
+        self.skip_button.setEnabled(mode == "Digits")
+        self.undo_button.setVisible(mode == "Numbers")
+        self.mode.setEnabled(mode is None)
+        self.learner.setEnabled(mode is None)
+        if mode is not None:
+            self.summary.hide()
+
+    def show_prompt(self, view: RoundView, template: np.ndarray | None, hint_allowed: bool) -> None:
+        target = view.target
+        self.target.setText("✓" if target is None else str(target))
+        self.picture.set_points(template, "" if template is not None else "No hand drawing: this model carries no "
+                                "training examples to average.")
+        self.instruction.setText("Round done." if target is None else f"Sign {target} and hold it.")
+        self.hold.setValue(round(100 * view.hold))
+        self.hint.setVisible(bool(view.hint) and hint_allowed)
+        self.hint.setText(view.hint or "")
+        last = next((r for r in reversed(view.results) if r.closed), None)
+        done = sum(r.closed for r in view.results)
+        said = "" if last is None else (f"✓ {last.digit} in {last.time_ms / 1000:.1f} s" if last.accepted
+                                        else f"{last.digit} skipped")
+        self.status.setText(f"{said}{' · ' if said else ''}streak {view.streak} · prompt "
+                            f"{min(done + 1, len(view.prompts))} of {len(view.prompts)}")
+
+    def show_number(self, target: str, entered: list[int]) -> None:
+        shown = "".join(f"<span style='color:{'#1f8f4e' if str(d) == t else '#c53030'}'>{d}</span>"
+                        for d, t in zip(entered, target))
+        shown += "<span style='color:#999'>" + "·" * (len(target) - len(entered)) + "</span>"
+        self.target.setText(shown)
+        self.picture.set_points(None, f"Sign {target}, one digit at a time: hold each digit until it appears; "
+                                      "to sign the same digit twice, lower your hand in between.")
+        complete = len(entered) >= len(target)
+        right = sum(str(d) == t for d, t in zip(entered, target))
+        self.instruction.setText(f"{target}: " + (f"done, {right} of {len(target)} right." if complete
+                                                  else f"{len(entered)} of {len(target)} digits signed."))
+        self.hint.hide()
+        self.hold.setValue(0)
+
+    def show_summary(self, view: RoundView) -> None:
+        rows = [[r.digit, "yes" if r.accepted else "no", "" if r.time_ms is None else f"{r.time_ms / 1000:.1f} s",
+                 r.seen_most] for r in view.results if r.closed]
+        fill_table(self.summary, ["digit", "signed", "time", "seen most"], rows)
+        self.summary.show()
+        signed = [r for r in view.results if r.accepted]
+        mean = sum(r.time_ms for r in signed) / len(signed) / 1000 if signed else 0
+        self.status.setText(f"Round done: {len(signed)} of {len(view.prompts)} signed"
+                            + (f", {mean:.1f} s on average." if signed else "."))

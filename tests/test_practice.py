@@ -1,0 +1,246 @@
+"""Practice mode: the judge on made-up decisions, `asl-live practice` on generated videos of
+real hands, and the Practice tab of the real window."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import argparse
+import csv
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from asl_live.live import FrameResult
+from asl_live.practice import JudgeSettings, NumberEntry, PracticeRound, digit_templates, make_number
+from asl_live.practice_run import run_practice
+from asl_live.smoothing import Decision
+from trainer.classes import NOT_DIGIT
+from trainer.hands import HandObservation
+
+from _paths import REPO, sld_images
+
+STARTUP_S = 60
+
+
+def frame(i: int, state: str = "none", digit: int | None = None, probs=None, obs=None, ms_per_frame: int = 50):
+    return FrameResult(i, i * ms_per_frame, obs, None if probs is None else np.asarray(probs),
+                       Decision(state, digit, 0.0 if probs is None else float(np.max(probs)),
+                                None if probs is None else np.asarray(probs, dtype=np.float32)))
+
+
+def probs_for(label: int, p: float = 0.9, n: int = 11) -> np.ndarray:
+    a = np.full(n, (1 - p) / (n - 1))
+    a[label] = p
+    return a
+
+
+# -- the judge on made-up frames ------------------------------------------------------------------
+
+def test_a_prompt_counts_once_the_target_is_held_for_half_a_second():
+    r = PracticeRound([3], JudgeSettings(hold_ms=500), hints=set())
+    accepted = None
+    for i in range(20):  # 50 ms per frame: the 11th frame on target is 500 ms after the first
+        accepted = r.update(frame(i, "digit", 3, probs_for(3)))
+        if accepted:
+            break
+    assert accepted is not None and accepted.frame == 10 and accepted.time_ms == 500 and r.done
+    assert accepted.seen_most == "3"
+
+
+def test_the_target_is_judged_not_the_top_guess_and_not_a_digit_never_counts():
+    r = PracticeRound([4], JudgeSettings(hold_ms=200), hints=set())
+    for i in range(30):  # 4 is shown with 0.55 but 7 is on top: never accepted
+        p = np.zeros(11)
+        p[7], p[4] = 0.6, 0.4
+        assert r.update(frame(i, "digit", 7, p), threshold=0.3) is None
+    for i in range(30, 60):  # "not a digit" on display: never accepted, however high the 4
+        assert r.update(frame(i, "not_digit", None, probs_for(4, 0.7))) is None
+    for i in range(60, 70):  # below the threshold: "?"
+        assert r.update(frame(i, "unsure", None, probs_for(4, 0.5))) is None
+    assert not r.done and r.view().hold == 0
+    assert r.view().results[0].seen_most == "7"
+
+
+def test_a_break_restarts_the_hold_and_skipping_moves_on():
+    r = PracticeRound([1, 2], JudgeSettings(hold_ms=300), hints=set())
+    for i in range(4):
+        r.update(frame(i, "digit", 1, probs_for(1)))
+    r.update(frame(4, "none"))  # the hand dropped: the hold starts again
+    for i in range(5, 11):
+        assert r.update(frame(i, "digit", 1, probs_for(1))) is None
+    assert r.update(frame(11, "digit", 1, probs_for(1))) is not None  # 300 ms after frame 5
+    r.skip(now_ms=600)
+    view = r.view()
+    assert view.done and [x.accepted for x in view.results] == [True, False] and view.streak == 0
+
+
+def test_a_hint_comes_only_for_a_hand_held_still_and_for_digits_with_reliable_rules():
+    from test_handshape import synthetic_hand
+
+    pts = synthetic_hand(up="index middle ring")  # three fingers up, thumb in: not a 7
+    obs = HandObservation(np.zeros((64, 64, 3), np.uint8), pts, (0.0, 0.0, 64.0), "Right", 1.0)
+    wrong = probs_for(6, 0.8)
+    r = PracticeRound([7], JudgeSettings(still_ms=300), hints={7})
+    hints = [r.update(frame(i, "digit", 6, wrong, obs)) or r.view().hint for i in range(12)]
+    assert hints[0] is None and any(hints)  # only once held still
+    assert "7" in r.view().hint
+    moving = PracticeRound([7], JudgeSettings(still_ms=300), hints={7})
+    other = synthetic_hand(up="index middle")  # the ring finger going up and down: a hand in motion
+    for i in range(12):
+        moving.update(frame(i, "digit", 6, wrong, HandObservation(obs.crop, (pts, other)[i % 2], obs.box, "Right", 1)))
+        assert moving.view().hint is None
+    quiet = PracticeRound([7], JudgeSettings(still_ms=300), hints=set())  # 7 not reliable enough: no hint
+    for i in range(12):
+        quiet.update(frame(i, "digit", 6, wrong, obs))
+    assert quiet.view().hint is None
+
+
+def test_a_number_is_entered_digit_by_digit_and_the_same_digit_twice_needs_a_change():
+    entry = NumberEntry("1002", hold_ms=200)
+    script = ([("digit", 1)] * 6 + [("none", None)] * 2 + [("digit", 0)] * 10  # one long hold: one 0
+              + [("unsure", None)] + [("digit", 0)] * 5 + [("digit", 7)] * 5)
+    entered = [entry.update(frame(i, s, d, probs_for(d if d is not None else 0))) for i, (s, d) in enumerate(script)]
+    assert [e for e in entered if e is not None] == [1, 0, 0, 7]
+    assert entry.complete and entry.correct == [True, True, True, False]
+    entry.undo()  # take back the wrong 7
+    assert entry.entered == [1, 0, 0] and not entry.complete
+    assert all(t > 0 for t in entry.times_ms())
+    assert make_number(np.random.default_rng(3)).isdigit()
+
+
+# -- over a video ------------------------------------------------------------------------------------
+
+def digit_prompts(video) -> list[int]:
+    runs = [video.labels[0]] + [b for a, b in zip(video.labels, video.labels[1:]) if a != b]
+    return [d for d in runs if d is not None and d != NOT_DIGIT]
+
+
+def test_practice_over_the_video_accepts_each_prompt_within_its_digit(synth_video, good_bundle, hand_model_path,
+                                                                       tmp_path):
+    prompts = digit_prompts(synth_video)
+    out = tmp_path / "practice.json"
+    report = run_practice(synth_video.path, prompts, good_bundle, hand_model_path, out, log=lambda s: None)
+    assert json.loads(out.read_text()) == json.loads(json.dumps(report))
+    assert [p["digit"] for p in report["prompts"]] == prompts
+    for p in report["prompts"]:
+        assert set(p) >= {"digit", "accepted", "frame", "time_ms", "seen"}
+        assert p["accepted"] and p["within_segment"] and p["after_appearance_ms"] <= 1000, p
+        assert p["seen"] in {str(d) for d in range(10)} | {"?", "not a digit", "no hand"}
+    assert report["timing"]["all_within_segment"] and report["timing"]["worst_ms"] <= 1000
+
+
+def test_a_prompt_is_never_accepted_over_hand_shapes_that_are_no_digit(synth_video, good_bundle, hand_model_path):
+    """Prompt 8 after 5: it is open while the video shows a hand shape that is no digit (and a
+    0) before the 8 comes; every prompt for a digit that is not shown stays open."""
+    start = synth_video.labels.index(NOT_DIGIT)
+    report = run_practice(synth_video.path, [5, 3], good_bundle, hand_model_path, log=lambda s: None)
+    five, three = report["prompts"]
+    assert five["accepted"] and five["frame"] < start
+    assert not three["accepted"]  # no 3 in the video: not the letter, not the 0, not the 8
+
+
+def test_practice_command(synth_video, quick_bundle, hand_model_path, tmp_path):
+    out = tmp_path / "p.json"
+    run = subprocess.run([sys.executable, "-m", "asl_live", "practice", "--source", str(synth_video.path),
+                          "--prompts", "2,5", "--model", str(quick_bundle), "--hand-model", str(hand_model_path),
+                          "--json", str(out)], capture_output=True, text=True, cwd=REPO, timeout=300)
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert [p["digit"] for p in json.loads(out.read_text())["prompts"]] == [2, 5] and "prompt" in run.stdout
+    bad = subprocess.run([sys.executable, "-m", "asl_live", "practice", "--source", str(synth_video.path),
+                          "--prompts", "2,x"], capture_output=True, text=True, cwd=REPO, timeout=60)
+    assert bad.returncode == 2 and "digits 0-9" in bad.stderr
+
+
+def test_the_hand_drawn_for_a_digit_is_its_average_training_hand(good_bundle):
+    templates = digit_templates(str(good_bundle))
+    assert sorted(templates) == list(range(10))
+    one, five = templates[1], templates[5]
+    assert one.shape == (21, 2) and np.allclose(one[9], [0, -1], atol=0.05)  # upright, knuckle length 1
+    tip_height = lambda t, tip: -t[tip, 1]  # noqa: E731
+    assert tip_height(one, 8) > tip_height(one, 12) + 0.5  # a 1: index up, middle down
+    assert tip_height(five, 12) > 1.5 and tip_height(five, 20) > 1.0  # a 5: all up
+
+
+# -- the Practice tab ---------------------------------------------------------------------------------
+
+def launch(source, model: Path, hand_model: Path):
+    from asl_live.options import resolve_options
+    from asl_live.settings import AppSettings
+
+    args = argparse.Namespace(source=str(source), camera=None, no_loop=False, model=str(model),
+                              hand_model=str(hand_model))
+    return resolve_options(args, settings=AppSettings())
+
+
+def test_a_round_is_played_recorded_and_shown(qtbot, open_window, synth_video, good_bundle, hand_model_path,
+                                              user_dirs, tmp_path):
+    from asl_live.history import History
+
+    window = open_window(launch(synth_video.path, good_bundle, hand_model_path))
+    assert window.tabs.tabText(0) == "Practice"
+    qtbot.waitUntil(lambda: window.session.state.ready, timeout=STARTUP_S * 1000)
+    prompts = digit_prompts(synth_video)[:3]
+    window.practice.start("Ada", "Digits", prompts=prompts)
+    window.session.open_source(synth_video.path)  # from its first frame
+    panel = window.practice_panel
+    assert panel.target.text() == str(prompts[0]) or qtbot.waitUntil(
+        lambda: panel.target.text() == str(prompts[0]), timeout=10_000) is None
+    assert panel.picture._points is not None  # the average hand of that digit is drawn
+    qtbot.waitUntil(lambda: not panel.summary.isHidden(), timeout=90_000)  # the video loops until all are signed
+    assert "Round done: 3 of 3 signed" in panel.status.text()
+    assert panel.summary.rowCount() == 3 and panel.start_button.isEnabled()
+
+    with History.open() as history:
+        stats = history.digit_stats("Ada")
+        assert all(stats[d].successes >= 1 for d in prompts) and "Ada" in history.learners()
+    dialog = window.practice.show_progress("Ada")
+    assert dialog is not None and sum(c.days != [] for c in dialog.charts) == len(set(prompts))
+    dialog.grab().save(str(tmp_path / "progress.png"))
+    dialog.close()
+    out = window.practice.export("Ada", tmp_path / "ada.csv")
+    rows = list(csv.reader(out.read_text(encoding="utf-8-sig").splitlines()))
+    assert rows[0][:3] == ["learner", "time", "mode"] and len(rows) == 4
+
+
+def test_a_number_is_entered_in_the_window(qtbot, open_window, synth_video, good_bundle, hand_model_path):
+    """The video's digits in order make the number; the window builds it up digit by digit.
+    Backspace takes back the last digit."""
+    from PySide6.QtCore import Qt
+
+    window = open_window(launch(synth_video.path, good_bundle, hand_model_path))
+    qtbot.waitUntil(lambda: window.session.state.ready, timeout=STARTUP_S * 1000)
+    number = "".join(map(str, digit_prompts(synth_video)[:3]))
+    window.practice.start("me", "Numbers", number=number)
+    window.session.open_source(synth_video.path)  # from its first frame
+    panel = window.practice_panel
+    assert not panel.undo_button.isHidden() and panel.skip_button.isHidden()
+    qtbot.waitUntil(lambda: panel.start_button.isEnabled(), timeout=60_000)
+    assert f"{number}: done, 3 of 3 right" in panel.instruction.text()
+
+    window.practice.start("me", "Numbers", number="99")
+    entered = lambda: window.practice.observer.number_view().entered  # noqa: E731
+    qtbot.waitUntil(lambda: len(entered()) == 1, timeout=60_000)
+    qtbot.keyClick(window, Qt.Key.Key_Backspace)
+    assert entered() == []  # a next digit needs the display to change and another 0.5 s hold
+    window.practice.stop()
+
+
+def test_a_corrupt_history_is_survived_with_a_clear_message(qtbot, open_window, synth_video, quick_bundle,
+                                                             hand_model_path, user_dirs):
+    history = user_dirs["data"] / "practice.sqlite3"
+    history.parent.mkdir(parents=True)
+    history.write_bytes(os.urandom(4096))
+    window = open_window(launch(synth_video.path, quick_bundle, hand_model_path))
+    text = window.messages.text()
+    assert "practice history" in text and "could not be read" in text and "corrupt" in text
+    kept = [p for p in history.parent.iterdir() if p.name.startswith("practice.sqlite3.corrupt-")]
+    assert len(kept) == 1 and kept[0].stat().st_size == 4096
+    window.practice.start("me", "Digits", prompts=[2])
+    assert window.practice.history is not None and window.practice.history.learners() == []
