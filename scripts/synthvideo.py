@@ -211,6 +211,7 @@ def make_video_file(
     images: dict[int, list[Path]] | None = None,
     hand_model: str | os.PathLike[str] | None = None,
     dim: int = 0,
+    whole_photos: bool = False,
 ) -> SynthVideo:
     """Write the video (mp4v, or MJPG .avi where mp4v cannot be written) and its labels JSON,
     both atomically. `images` (label -> files) overrides the Kaggle images from `data_root`
@@ -218,7 +219,8 @@ def make_video_file(
     train on. With `hand_model`, a hand the landmarker cannot find (say, pasted on a
     skin-coloured patch) is re-drawn, so that the video measures the classifier rather than the
     odd undetectable paste. `dim` (1, 2) renders the frames as a webcam in a dim room gives them
-    (DIM_LEVELS), after the hands were checked on the well-lit frames."""
+    (DIM_LEVELS), after the hands were checked on the well-lit frames. `whole_photos` places
+    every photo whole (photos of hands in their own surroundings, such as the 218-signer set)."""
     out = Path(out)
     if images is None:
         root = Path(data_root) if data_root is not None else default_data_root()
@@ -251,7 +253,7 @@ def make_video_file(
                 bg = make_background(rng, size)
                 if digit is None:
                     break
-                placement, src = _pick_hand(rng, images, int(digit), size)
+                placement, src = _pick_hand(rng, images, int(digit), size, whole_photos)
                 if visible(bg, placement):
                     break
             sources.append(None if src is None else src.name)
@@ -271,7 +273,7 @@ def make_video_file(
 
 
 def _pick_hand(rng: np.random.Generator, images: dict[int, list[Path]], digit: int,
-               size: tuple[int, int]) -> tuple[_Placement, Path]:
+               size: tuple[int, int], whole: bool = False) -> tuple[_Placement, Path]:
     pool = list(images.get(digit, []))
     what = "hands that are no digit" if digit == NOT_DIGIT else f"digit {digit}"
     if not pool:
@@ -281,7 +283,7 @@ def _pick_hand(rng: np.random.Generator, images: dict[int, list[Path]], digit: i
         rgb = read_rgb(path)
         if rgb is None:
             continue
-        if digit == NOT_DIGIT:  # photos of people's hands in their rooms: placed whole
+        if digit == NOT_DIGIT or whole:  # photos of people's hands in their rooms: placed whole
             return _place(rng, whole_photo(rgb), size, PHOTO_HEIGHT), path
         cutout = cut_out_hand(rgb)
         if cutout is not None:

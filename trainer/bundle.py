@@ -60,7 +60,9 @@ def write_bundle(out_dir: str | os.PathLike[str], model, meta: BundleMeta,
 
 def load_keras_model(bundle_dir: str | os.PathLike[str]):
     """The bundle's Keras model, to fine-tune or to start a retrain from."""
-    import keras
+    from .quiet import import_keras
+
+    keras = import_keras()
 
     path = Path(bundle_dir) / MODEL_FILE
     if not path.is_file():

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import re
+import warnings
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -258,8 +259,10 @@ def _group_split(samples: list[Sample], frac: float, seed: int) -> tuple[list[Sa
     if n_groups < n_splits:
         return samples, []
     try:
-        cv = StratifiedGroupKFold(n_splits=n_splits, shuffle=True, random_state=seed)
-        keep_idx, held_idx = next(cv.split(np.zeros(len(y)), y, groups))
+        with warnings.catch_warnings():  # a class with fewer images than folds: stratified as well as it can
+            warnings.simplefilter("ignore", UserWarning)
+            cv = StratifiedGroupKFold(n_splits=n_splits, shuffle=True, random_state=seed)
+            keep_idx, held_idx = next(cv.split(np.zeros(len(y)), y, groups))
     except ValueError:  # a digit with fewer images than folds (small capture sets): drop stratification
         cv = GroupShuffleSplit(n_splits=1, test_size=frac, random_state=seed)
         keep_idx, held_idx = next(cv.split(np.zeros(len(y)), y, groups))

@@ -7,11 +7,12 @@ calibration temperature are applied by the inference class.
 
 from __future__ import annotations
 
-import keras
-from keras import layers
-
 from .classes import NUM_DIGITS
 from .features import LANDMARK_FEATURES
+from .quiet import import_keras
+
+keras = import_keras()
+layers = keras.layers
 
 
 def _conv(x, filters: int, strides: int = 1):

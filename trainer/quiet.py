@@ -46,3 +46,15 @@ def native_stderr_silenced() -> Iterator[None]:
                 os.dup2(_saved, 2)
                 os.close(_saved)
                 _saved = None
+
+
+def import_keras():
+    """Keras (on TensorFlow), imported and its devices set up with the native start-up chatter
+    silenced: TensorFlow logs CUDA, oneDNN and CPU-feature lines through absl, which no
+    environment variable of TensorFlow 2.2x turns off."""
+    with native_stderr_silenced():
+        import keras
+        import tensorflow as tf
+
+        tf.config.list_physical_devices()  # device discovery (the CUDA probe) happens here, quietly
+    return keras

@@ -161,7 +161,9 @@ def train(
 ) -> TrainResult:
     """Fit a model (a new one, or fine-tune `initial_model`), keeping the weights of the epoch
     with the lowest validation loss (finer-grained than accuracy, which saturates early)."""
-    import keras
+    from .quiet import import_keras
+
+    keras = import_keras()
 
     from .model import build_model
 

@@ -27,21 +27,33 @@ from typing import Iterator
 import numpy as np
 
 
-def _gaps_while(app, until, timeout_s: float) -> list[float]:
-    from PySide6.QtCore import QElapsedTimer, QTimer
+class StallWatch:
+    """A 10 ms timer recording the gaps between its ticks: how long the event loop stalled
+    (a gap far over 10 ms is a click or a repaint that waited)."""
 
-    gaps: list[float] = []
-    clock = QElapsedTimer()
-    clock.start()
-    timer = QTimer()
-    timer.timeout.connect(lambda: gaps.append(clock.restart()))
-    timer.start(10)
+    def __init__(self) -> None:
+        from PySide6.QtCore import QElapsedTimer, QTimer
+
+        self.gaps: list[float] = []
+        self._clock = QElapsedTimer()
+        self._clock.start()
+        self._timer = QTimer()
+        self._timer.timeout.connect(lambda: self.gaps.append(self._clock.restart()))
+        self._timer.start(10)
+
+    def stop(self) -> list[float]:
+        """The gaps, the first (from start to the first tick) left out."""
+        self._timer.stop()
+        return self.gaps[1:]
+
+
+def _gaps_while(app, until, timeout_s: float) -> list[float]:
+    watch = StallWatch()
     deadline = time.monotonic() + timeout_s
     while not until() and time.monotonic() < deadline:
         app.processEvents()
         time.sleep(0.001)
-    timer.stop()
-    return gaps[1:]
+    return watch.stop()
 
 
 def _summary(name: str, gaps: list[float]) -> dict:
