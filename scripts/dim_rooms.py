@@ -1,5 +1,5 @@
 """How often the live path finds the hand in dim-room video, with and without its second look
-at dim frames (trainer.hands.DIM_LUMA): the figures behind that choice.
+at dim frames (trainer.images.DIM_LUMA): the figures behind that choice.
 
     python scripts/synthvideo.py --out dim1.mp4 --dim 1 --seed 7 ... (see the README)
     python scripts/dim_rooms.py dim1.mp4 dim2.mp4 --hand-model ../shared/models/hand_landmarker.task

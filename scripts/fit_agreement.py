@@ -8,7 +8,7 @@ the landmarker each candidate's view of altered copies of each photo, and prints
 hand is found and how often its landmarks land far (mean distance over 0.15 of the
 wrist-to-knuckle length, after normalisation) from those found on the photo itself.
 
-- tones: grey copies, shown through each candidate colouring (trainer.hands.SKIN).
+- tones: grey copies, shown through each candidate colouring (trainer.images.SKIN).
 - framing: grey, 64 px and mirrored copies, each candidate framing (CropSettings.photo_pads)
   used for the copy and for the photo alike.
 """
@@ -23,7 +23,8 @@ import numpy as np
 
 from trainer.data import ScanReport, SplitSettings, split
 from trainer.features import handshape_distance
-from trainer.hands import SKIN, CropSettings, HandCropper, gamma, read_rgb, skin_lut
+from trainer.hands import CropSettings, HandCropper
+from trainer.images import SKIN, gamma, read_rgb, skin_lut
 from trainer.pipeline import load_samples
 from trainer.variants import VARIANTS
 

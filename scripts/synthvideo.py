@@ -29,7 +29,7 @@ from trainer import atomicio, paths
 from trainer.bundle_meta import BundleMeta
 from trainer.classes import DIGITS, NOT_DIGIT
 from trainer.data import KAGGLE_DIR, Sample, dataset_name, scan, scan_negatives
-from trainer.hands import gamma, read_rgb
+from trainer.images import gamma, read_rgb
 
 BLACK_LEVEL = 30  # Kaggle backgrounds are JPEG black: channel max below this is background
 HAND_HEIGHT = (0.35, 0.5)  # hand height as a fraction of the frame height

@@ -10,7 +10,7 @@ import pytest
 from asl_live.capture import SampleWriter
 from trainer.classes import NOT_DIGIT
 from trainer.data import scan
-from trainer.hands import read_rgb
+from trainer.images import read_rgb
 
 NO_SAMPLES = {label: 0 for label in (*range(10), NOT_DIGIT)}
 

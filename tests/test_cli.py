@@ -15,7 +15,8 @@ import pytest
 
 from trainer.classifier import Classifier
 from trainer.cli import main
-from trainer.hands import HandCropper, read_rgb
+from trainer.hands import HandCropper
+from trainer.images import read_rgb
 
 from _paths import HAND_MODEL, KAGGLE, LETTERS, REPO, SLD, kaggle_image, sld_images
 

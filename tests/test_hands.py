@@ -9,7 +9,8 @@ from trainer.cache import NO_HAND, CropCache
 from trainer.crops import crop_samples
 from trainer.data import scan
 from trainer.features import handshape_distance, normalise_landmarks
-from trainer.hands import CropSettings, HandCropper, crop_box, read_rgb, square_box
+from trainer.hands import CropSettings, HandCropper, crop_box, square_box
+from trainer.images import read_rgb
 from trainer.variants import VARIANTS
 
 from _paths import HAND_MODEL, kaggle_image, sld_images
@@ -232,7 +233,8 @@ def test_video_mode_tracks_a_left_hand_in_the_mirrored_stream():
 
 
 def test_grey_frames_are_shown_to_the_landmarker_in_skin_tones():
-    from trainer.hands import detection_image, is_grey
+    from trainer.hands import detection_image
+    from trainer.images import is_grey
 
     rgb = read_rgb(kaggle_image(2, 5))
     grey = VARIANTS["gray"](rgb)
@@ -252,3 +254,25 @@ def test_variants_keep_the_image_usable():
     assert np.ptp(VARIANTS["gray64"](rgb).astype(int), axis=2).max() == 0  # every pixel grey
     assert np.array_equal(VARIANTS["mirror"](rgb)[:, 0], rgb[:, -1])
     assert VARIANTS["dark"](rgb).mean() < rgb.mean() < VARIANTS["bright"](rgb).mean()
+
+
+def test_dim_webcam_frames_get_a_second_look(synth_video):
+    """The live path looks again, denoised and brightened, at a dim frame where it found no
+    hand: on the test video dimmed as a webcam in a dim room gives it, more hands are found,
+    and none where there is none."""
+    from synthvideo import dimmed
+
+    from asl_live.source import FrameSource
+
+    rng = np.random.default_rng(0)
+    with FrameSource(synth_video.path, loop=False) as src:
+        frames = [(f.timestamp_ms, dimmed(f.rgb, 2, rng)) for f in src]
+    found = {}
+    for second_look in (True, False):
+        with HandCropper(HAND_MODEL, CropSettings(enhance=second_look), mode="video") as c:
+            hits = [c.landmarks(rgb, ts) is not None for ts, rgb in frames]
+        found[second_look] = (sum(h for h, lab in zip(hits, synth_video.labels) if lab is not None),
+                              sum(h for h, lab in zip(hits, synth_video.labels) if lab is None))
+    hands = sum(lab is not None for lab in synth_video.labels)
+    assert found[True][1] == found[False][1] == 0, found
+    assert found[True][0] >= found[False][0] + 0.05 * hands, (found, hands)

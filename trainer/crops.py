@@ -9,7 +9,8 @@ from pathlib import Path
 
 from .cache import NO_HAND, CropCache
 from .data import Sample
-from .hands import CropSettings, HandCropper, HandObservation, read_rgb
+from .hands import CropSettings, HandCropper, HandObservation
+from .images import read_rgb
 from .paths import cache_dir
 from .variants import VARIANTS
 from .progress import Cancelled, Progress, ShouldStop, never_stop, no_progress

@@ -10,7 +10,7 @@ from typing import Callable
 import cv2
 import numpy as np
 
-from .hands import gamma, mirrored
+from .images import gamma, mirrored
 
 
 def _gray(rgb: np.ndarray) -> np.ndarray:
