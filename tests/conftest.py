@@ -26,7 +26,9 @@ os.environ["MPLCONFIGDIR"] = str(_TOOL_HOME / "matplotlib")
 sys.path.insert(0, str(REPO / "scripts"))  # test tooling (synthvideo) lives outside the packages
 
 # The trained model accuracy tests use: the shipped one, or another via ASL_LIVE_TEST_MODEL.
-ASSETS_MODEL = Path(os.environ.get("ASL_LIVE_TEST_MODEL") or REPO / "assets" / "model")
+from asl_live.options import shipped_model_dir  # noqa: E402
+
+ASSETS_MODEL = Path(os.environ.get("ASL_LIVE_TEST_MODEL") or shipped_model_dir())
 NOT_DIGIT = 10  # trainer.classes.NOT_DIGIT: a stretch of a hand shape that is no digit
 VIDEO_DIGITS = [2, None, 5, NOT_DIGIT, 0, 8]  # None: a stretch without a hand
 VIDEO_SECONDS, VIDEO_FPS = 1.0, 15.0

@@ -518,3 +518,35 @@ def test_camera_that_stops_is_retried_and_reported(qtbot, open_window, monkeypat
     qtbot.waitUntil(lambda: "retrying" not in window.messages.text() and reads["n"] > 30, timeout=20_000)
     assert window.isVisible() and window.live_view.video.image is not None
     assert window.settings.camera == 4  # a camera that worked is remembered
+
+
+def test_the_live_view_shows_each_decision_distinctly(qtbot) -> None:
+    """What a user reads under the video: the digit in green, "?" in amber, "not a digit" in
+    red words, nothing for no hand; the bars are the smoothed probabilities, the chosen class
+    marked."""
+    from PySide6.QtGui import QImage
+
+    from asl_live.gui.live_view import LiveView
+    from asl_live.gui.live_worker import LiveUpdate
+    from asl_live.live import FrameResult
+    from asl_live.smoothing import Decision
+
+    view = LiveView()
+    qtbot.addWidget(view)
+    image = QImage(64, 48, QImage.Format.Format_RGB888)
+    probs = np.full(11, 0.02, np.float32)
+    probs[3] = 0.8
+    cases = [(Decision("digit", 3, 0.8, probs), "Digit 3 (80%)", "#1f8f4e"),
+             (Decision("unsure", None, 0.45, probs), "? Unsure", "#b7791f"),
+             (Decision("not_digit", None, 0.7, probs), "Not a digit (70%)", "#c53030"),
+             (Decision("none"), "No hand", "placeholder")]
+    styles = set()
+    for decision, words, colour in cases:
+        result = FrameResult(7, 0, None, probs if decision.probs is not None else None, decision, {"landmarks": 12.0})
+        view.show_update(LiveUpdate(image, result, 29.5, 18.0, 2), threshold=0.6)
+        assert view.decision.text().startswith(words) and colour in view.decision.styleSheet()
+        assert view.state == decision.state and "29.5 fps" in view.readout.text()
+        styles.add(view.decision.styleSheet())
+    assert len(styles) == 4
+    view.show_update(LiveUpdate(image, FrameResult(8, 0, None, probs, Decision("digit", 3, 0.8, probs)), 30, 10, 0), 0.6)
+    assert np.allclose(view.bars.values(), probs) and view.bars.chosen() == 3

@@ -31,6 +31,7 @@ class LivePanel(QWidget):
     smoothing_changed = Signal(int, float)  # window, threshold
     label_clicked = Signal(object)  # int digit, NOT_DIGIT, or None for "not saying"
     reset_clicked = Signal()
+    editing_finished = Signal()  # the window size was typed in: keys may go back to the video
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -51,6 +52,7 @@ class LivePanel(QWidget):
         form.addRow("Window", self.window_spin)
         form.addRow("Threshold", row)
         self.window_spin.valueChanged.connect(self._emit_smoothing)
+        self.window_spin.editingFinished.connect(self.editing_finished)
         self.threshold_slider.valueChanged.connect(self._emit_smoothing)
 
         showing = QGroupBox("I am showing")

@@ -77,6 +77,10 @@ class LiveView(QWidget):
         """The decision state on display: "none", "unsure", "digit" or "not_digit"."""
         return self._state
 
+    def take_keys(self) -> None:
+        """Give the keyboard focus to the video, where digit keys reach the window."""
+        self.video.setFocus()
+
     def clear(self, message: str) -> None:
         self.video.clear(message)
         self.bars.set_values(None, None, self._threshold)

@@ -110,6 +110,10 @@ class ProbabilityBars(QWidget):
         """The probabilities on display."""
         return None if self._probs is None else self._probs.copy()
 
+    def chosen(self) -> int | None:
+        """The class marked as on display."""
+        return self._chosen
+
     def paintEvent(self, event: QPaintEvent) -> None:
         p = QPainter(self)
         p.setRenderHint(QPainter.RenderHint.Antialiasing)

@@ -63,6 +63,7 @@ class MainWindow(QMainWindow):
         self.session.add_frame_observer(self.capture)
         self.tasks = TaskRunner(self)
         self._held: int | None = None  # label key held down: capture while held
+        self._capture_on = False  # the "keep saving samples" switch
         self._had_samples = any(self.capture.counts().values())
         self._build_ui()
         self._restore_geometry()
@@ -127,12 +128,12 @@ class MainWindow(QMainWindow):
         s = self.settings
         self.live_panel.set_smoothing(s.smoothing_window, s.smoothing_threshold)
         self.live_panel.smoothing_changed.connect(self._set_smoothing)
-        self.live_panel.window_spin.editingFinished.connect(self.live_view.video.setFocus)
+        self.live_panel.editing_finished.connect(self.live_view.take_keys)
         self.live_panel.label_clicked.connect(self.set_label)
         self.live_panel.reset_clicked.connect(self.accuracy.reset)
-        self.train_panel.capture_toggled.connect(lambda on: self._update_capture())
+        self.train_panel.capture_toggled.connect(self._set_capture)
         self._build_menus()
-        self.live_view.video.setFocus()
+        self.live_view.take_keys()
 
     def _build_menus(self) -> None:
         def action(menu, text: str, slot, shortcut: str | None = None) -> QAction:
@@ -234,8 +235,12 @@ class MainWindow(QMainWindow):
         self.session.update(label=label)
         self._update_capture()
 
+    def _set_capture(self, on: bool) -> None:
+        self._capture_on = on
+        self._update_capture()
+
     def _update_capture(self) -> None:
-        self.session.update(capture=self._held is not None or self.train_panel.capture_box.isChecked())
+        self.session.update(capture=self._held is not None or self._capture_on)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         key = Qt.Key(event.key())
