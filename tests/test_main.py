@@ -171,3 +171,25 @@ def test_stale_retrain_staging_is_cleaned_at_start(qtbot, window_for, synth_vide
         (d / "model.keras").write_bytes(b"half written")
     window_for("--source", str(synth_video.path), "--model", str(quick_bundle), "--hand-model", str(hand_model_path))
     assert not dead.exists() and live.exists()
+
+
+def test_startup_and_responsiveness_benchmarks_report_their_figures(synth_video, quick_bundle, hand_model_path,
+                                                                    tmp_path) -> None:
+    """`asl-live bench --startup` times real launches to the first decision; `--responsiveness`
+    the window's longest event-loop stall while it plays. (The figures are benchmarks, printed;
+    here only that the commands measure.)"""
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    common = ["--source", str(synth_video.path), "--model", str(quick_bundle), "--hand-model", str(hand_model_path)]
+    startup = subprocess.run([sys.executable, "-m", "asl_live", "bench", "--startup", "--runs", "1", *common,
+                              "--json", str(tmp_path / "s.json")], capture_output=True, text=True, cwd=REPO,
+                             env=env, timeout=300)
+    assert startup.returncode == 0, startup.stderr[-2000:]
+    report = json.loads((tmp_path / "s.json").read_text())
+    assert 0 < report["median_s"] < 60 and set(report["steps_s"]) >= {"native libraries", "first decision"}
+    assert "Launch to first decision" in startup.stdout
+    stalls = subprocess.run([sys.executable, "-m", "asl_live", "bench", "--responsiveness", *common,
+                             "--json", str(tmp_path / "r.json")], capture_output=True, text=True, cwd=REPO,
+                            env=env, timeout=300)
+    assert stalls.returncode == 0, stalls.stderr[-2000:]
+    phases = json.loads((tmp_path / "r.json").read_text())
+    assert phases[0]["ticks"] > 200 and phases[0]["max_ms"] > 0 and "longest stall" in stalls.stdout
