@@ -14,6 +14,7 @@ import os
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -21,13 +22,16 @@ STEPS = ("python and imports", "Qt application", "native libraries", "window", "
 
 
 def measure(source: Path, model: Path | None, hand_model: Path | None, runs: int = 5, log=print) -> dict:
-    """Start the app `runs` times; figures in seconds."""
+    """Start the app `runs` times; figures in seconds. The launches keep their settings in a
+    temporary folder, so the user's own are left alone."""
     totals, breakdowns = [], []
+    scratch = tempfile.TemporaryDirectory(prefix="asl-live-startup-")
+    env = {**os.environ, "ASL_LIVE_DATA_DIR": scratch.name}
+    if not env.get("DISPLAY"):
+        env.setdefault("QT_QPA_PLATFORM", "offscreen")
+    argv = [sys.executable, "-m", "asl_live.startup", str(source), str(model) if model else "",
+            str(hand_model) if hand_model else ""]
     for i in range(runs):
-        env = {**os.environ, "QT_QPA_PLATFORM": os.environ.get("QT_QPA_PLATFORM", "offscreen")
-               if not os.environ.get("DISPLAY") else os.environ.get("QT_QPA_PLATFORM", "")}
-        argv = [sys.executable, "-m", "asl_live.startup", str(source),
-                str(model) if model else "", str(hand_model) if hand_model else ""]
         t0 = time.time()
         run = subprocess.run(argv, capture_output=True, text=True, env=env, timeout=300)
         if run.returncode != 0:
@@ -37,6 +41,7 @@ def measure(source: Path, model: Path | None, hand_model: Path | None, runs: int
         totals.append(marks[-1] - t0)
         breakdowns.append(times)
         log(f"run {i + 1}: {totals[-1]:.2f} s")
+    scratch.cleanup()
     median = statistics.median(totals)
     steps = {name: round(statistics.median(b[k] for b in breakdowns), 3) for k, name in enumerate(STEPS)}
     report = {"runs": totals, "median_s": median, "min_s": min(totals), "max_s": max(totals), "steps_s": steps}
