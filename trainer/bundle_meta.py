@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from .classes import DIGITS, NOT_DIGIT, NOT_DIGIT_NAME
+from .features import landmark_feature_count
 from .hands import CropSettings
 
 META_FILE = "bundle.json"
@@ -70,6 +71,7 @@ class BundleMeta:
     crop_settings: CropSettings = field(default_factory=CropSettings)
     temperature: float = 1.0
     upright: bool = False  # landmarks turned upright (trainer.features); absent in early bundles
+    tilt: bool = False  # (sin, cos) of the hand's tilt after the landmarks (trainer.features); absent before
     landmark_features: int = 42
     data: DataRecord = field(default_factory=DataRecord)
     training: TrainingRecord = field(default_factory=TrainingRecord)
@@ -97,7 +99,8 @@ class BundleMeta:
             "versions": self.versions,
             "classes": list(self.classes),
             "input": {"crop": [self.crop_settings.size, self.crop_settings.size, 3],
-                      "landmarks": self.landmark_features, "upright": self.upright},
+                      "landmarks": self.landmark_features, "upright": self.upright,
+                      **({"tilt": True} if self.tilt else {})},
             "crop_settings": self.crop_settings.to_dict(),
             "temperature": self.temperature,
             "data": {
@@ -138,6 +141,11 @@ class BundleMeta:
         shape = inp.get("crop", list, default=[crop_settings.size, crop_settings.size, 3])
         if shape != [crop_settings.size, crop_settings.size, 3]:
             raise inp.bad("crop", f"must be [{crop_settings.size}, {crop_settings.size}, 3] (crop_settings.size)")
+        tilt = inp.get("tilt", bool, default=False)
+        landmark_features = inp.get("landmarks", int, default=42)
+        if landmark_features != landmark_feature_count(tilt):
+            raise inp.bad("landmarks", f"must be {landmark_feature_count(tilt)} (21 points' x and y"
+                          + (", then the tilt's sin and cos)" if tilt else ")"))
         temperature = r.get("temperature", float, default=1.0)
         if not 0 < temperature < 100:
             raise r.bad("temperature", "must be a positive number below 100")
@@ -150,7 +158,8 @@ class BundleMeta:
             crop_settings=crop_settings,
             temperature=temperature,
             upright=inp.get("upright", bool, default=False),
-            landmark_features=inp.get("landmarks", int, default=42),
+            tilt=tilt,
+            landmark_features=landmark_features,
             data=DataRecord(
                 roots=data.get("roots", list, default=[]),
                 fingerprint=data.get("fingerprint", str, default=""),

@@ -113,7 +113,7 @@ class Classifier:
 
     # -- prediction ------------------------------------------------------------------------------
     def logits_batch(self, observations: list[HandObservation]) -> np.ndarray:
-        x = batch_inputs(observations, self.upright)
+        x = batch_inputs(observations, self.upright, self.meta.tilt)
         x["crop"] = x["crop"].astype(np.float32)
         return self._runner.logits(x)
 

@@ -58,7 +58,8 @@ def cmd_train(args) -> int:
 
     out = check_output(args.out)  # before the hand model download and hours of training
     train = replace(TrainSettings(), **{k: getattr(args, k) for k in (
-        "epochs", "batch_size", "fusion", "seed", "landmark_swap", "grey_landmark_swap", "crop_drop")})
+        "epochs", "batch_size", "fusion", "seed", "landmark_swap", "grey_landmark_swap", "crop_drop",
+        "tilt_jitter_deg", "room_backgrounds")})
     job = TrainJob(
         data=[Path(d) for d in args.data],
         negatives=[Path(d) for d in args.negatives or []],
@@ -72,6 +73,7 @@ def cmd_train(args) -> int:
         base_model=Path(args.base_model) if args.base_model else None,
         train_variants=args.train_variants,
         upright=not args.no_upright,
+        tilt=args.tilt,
     )
     meta = run_training(job, progress=TextProgress(), log=_log)
     print(bundle_report(meta))
@@ -121,6 +123,7 @@ def _variant_list(text: str) -> tuple[str, ...]:
 def build_parser() -> argparse.ArgumentParser:
     from .data import SplitSettings
     from .hands import CropSettings
+    from .pipeline import TrainJob
     from .train import FUSIONS, TrainSettings
     from .variants import TRAIN_VARIANTS, VARIANTS
 
@@ -166,6 +169,16 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--base-model", metavar="DIR", help="fine-tune this bundle instead of training from scratch")
     t.add_argument("--no-upright", action="store_true",
                    help="keep the landmarks' tilt instead of turning each hand upright (for comparisons)")
+    t.add_argument("--tilt", action=argparse.BooleanOptionalAction, default=TrainJob.tilt,
+                   help="give the landmark branch the hand's tilt (sin, cos) beside the upright landmarks, so a "
+                        f"hand pointing sideways or down can be told from a digit (default {'on' if TrainJob.tilt else 'off'})")
+    t.add_argument("--tilt-jitter", dest="tilt_jitter_deg", type=float, default=defaults.tilt_jitter_deg,
+                   metavar="DEG", help="with --tilt: turn each training example's tilt by up to DEG degrees "
+                                       f"either way (default {defaults.tilt_jitter_deg:g})")
+    t.add_argument("--room-backgrounds", type=float, default=defaults.room_backgrounds, metavar="P",
+                   help="share of the new backgrounds behind black-background hands that are patches of real rooms "
+                        "from the training split of --negatives (hand painted out) instead of random textures "
+                        f"(default {defaults.room_backgrounds:g})")
     t.add_argument("--train-variants", metavar="LIST", type=_variant_list, default=TRAIN_VARIANTS,
                    help="also train on the landmarker's crops of these altered copies of the training images "
                         f"(default {','.join(TRAIN_VARIANTS)}; 'none' for the originals only)")
