@@ -158,3 +158,79 @@ def test_room_backgrounds_go_behind_black_backgrounds_only():
     corner_spread = lambda x: x.numpy()[:, :6, :6].std(axis=(1, 2, 3))  # noqa: E731
     # rooms are flat patches (little spread before noise) while textures vary more
     assert np.median(corner_spread(out["crop"])) < np.median(corner_spread(out0["crop"]))
+
+
+# -- the landmark gate -------------------------------------------------------------------------
+def _digit_cloud(rng, n_per: int = 80):
+    """Ten clusters of 42-d 'upright landmarks', one per digit, and their labels."""
+    centres = rng.normal(0, 1, (10, 42))
+    x = np.concatenate([c + rng.normal(0, 0.05, (n_per, 42)) for c in centres])
+    return x.astype(np.float32), np.repeat(np.arange(10), n_per), centres
+
+
+def test_landmark_gate_turns_away_shapes_far_from_every_digit(tmp_path):
+    from trainer.gate import LandmarkGate
+
+    rng = np.random.default_rng(0)
+    x, y, centres = _digit_cloud(rng)
+    val = np.concatenate([c + rng.normal(0, 0.05, (20, 42)) for c in centres]).astype(np.float32)
+    gate = LandmarkGate.fit(x, y, val, quantile=0.99)
+    assert gate is not None and gate.novel(val).mean() <= 0.02
+    far = centres[:3] + 1.0  # no digit's shape
+    assert gate.novel(far).all()
+    gate.save(tmp_path / "g.npz")
+    again = LandmarkGate.load(tmp_path / "g.npz")
+    assert again.threshold == pytest.approx(gate.threshold) and again.quantile == 0.99
+    assert np.array_equal(again.novel(np.concatenate([val, far])), gate.novel(np.concatenate([val, far])))
+    # too few hands of a digit, or no validation digits: no gate
+    assert LandmarkGate.fit(x[y != 3], y[y != 3], val, 0.99) is None
+    assert LandmarkGate.fit(x, y, val[:0], 0.99) is None
+    (tmp_path / "bad.npz").write_bytes(b"not a zip")
+    with pytest.raises(ValueError, match="bad.npz"):
+        LandmarkGate.load(tmp_path / "bad.npz")
+
+
+class _FixedRunner:
+    def __init__(self, logits):
+        self._logits = np.asarray(logits, np.float32)
+
+    def logits(self, x):
+        return np.repeat(self._logits[None], len(x["crop"]), axis=0)
+
+
+def test_classifier_applies_the_gate_to_every_prediction():
+    from trainer.classifier import Classifier
+    from trainer.gate import LandmarkGate, gate_features
+
+    upright = [_obs(0.0), _obs(10.0)]
+    feats = gate_features(upright)
+    assert feats.shape == (2, 42)
+    # a gate whose only 'digit' shape is the stick hand: a hand with a bent finger is far from it
+    gate = LandmarkGate(np.repeat(feats[:1], 10, axis=0), np.repeat(np.eye(42, dtype=np.float32)[None], 10, axis=0),
+                        threshold=0.01, quantile=0.999)
+    bent = _obs(0.0)
+    bent.landmarks = bent.landmarks.copy()
+    bent.landmarks[8, :2] += (40.0, 0.0)
+    meta = BundleMeta(classes=[*range(10), "not_digit"], upright=True)
+    logits = np.zeros(11, np.float32)
+    logits[4] = 10.0  # the classifier says 4
+    clf = Classifier(meta, _FixedRunner(logits), gate=gate)
+    probs = clf.predict_batch([upright[0], upright[1], bent])
+    assert probs[:2].argmax(axis=1).tolist() == [4, 4]  # the same shape, turned: near, kept
+    assert probs[2].argmax() == 10 and probs[2, 10] == 1.0  # far: not a digit
+    assert Classifier(meta, _FixedRunner(logits)).predict_batch([bent]).argmax() == 4  # no gate: as before
+
+
+def test_bundle_records_the_gate_and_needs_the_not_digit_class():
+    raw = _meta_dict(crop=[64, 64, 3], landmarks=42, upright=True)
+    raw["classes"] = [*range(10), "not_digit"]
+    raw["gate"] = {"file": "landmark_gate.npz", "quantile": 0.999, "threshold": 120.5}
+    meta = BundleMeta.from_dict(raw)
+    assert meta.gate == {"file": "landmark_gate.npz", "quantile": 0.999, "threshold": 120.5}
+    assert BundleMeta.from_dict(json.loads(json.dumps(meta.to_dict()))).gate == meta.gate
+    assert BundleMeta.from_dict(_meta_dict(crop=[64, 64, 3], landmarks=42)).gate is None
+    assert "gate" not in BundleMeta.from_dict(_meta_dict(crop=[64, 64, 3], landmarks=42)).to_dict()
+    with pytest.raises(BundleError, match="gate"):
+        BundleMeta.from_dict({**raw, "classes": list(range(10))})
+    with pytest.raises(BundleError, match="gate.file"):
+        BundleMeta.from_dict({**raw, "gate": {**raw["gate"], "file": "../x.npz"}})

@@ -20,6 +20,7 @@ from .data import DataError, Sample, ScanReport, SplitSettings, scan_many, scan_
 from .evaluate import NO_HAND, evaluate, evaluate_negatives
 from .examples import HELDOUT_FILE, REHEARSAL_FILE, Example, balanced, load_examples, save_examples
 from .features import batch_inputs
+from .gate import LandmarkGate, gate_features
 from .hands import CropSettings, HandObservation
 from .outdir import interrupted_path
 from .plots import plot_confusion, plot_history
@@ -48,6 +49,9 @@ class TrainJob:
     # Give the model the hand's tilt beside the upright landmarks (trainer.features.hand_tilt),
     # so a hand pointing sideways or down can be told from a digit; a fine-tune keeps its base's form.
     tilt: bool = False
+    # A landmark gate beside the classifier (trainer.gate), its threshold at this quantile of the
+    # validation digits' distances; None: no gate. Needs the "not a digit" class.
+    gate_quantile: float | None = None
     # Also train on this bundle's rehearsal set and keep its held-out set (trainer.examples):
     # a fine-tune on a few digits, or a retrain without the datasets the bundle learned from,
     # then does not forget the classes missing from the new data.
@@ -150,6 +154,17 @@ def _room_bank(pairs: list[tuple[Sample, HandObservation | None]], size: int, se
             if rgb is not None:
                 items.append((rgb, o))
     return background_bank(items, size, seed=seed)
+
+
+def _fit_gate(train_pairs, val_pairs, quantile: float) -> LandmarkGate | None:
+    """The landmark gate of the training digits (originals and altered copies: the landmarker's
+    fits of all of them are digits), threshold on the validation digits."""
+    def digits(pairs):
+        kept = [(s, o) for s, o in pairs if o is not None and s.label != NOT_DIGIT]
+        return gate_features([o for _, o in kept]), np.array([s.label for s, _ in kept], dtype=int)
+
+    (x, y), (xv, _) = digits(train_pairs), digits(val_pairs)
+    return LandmarkGate.fit(x, y, xv, quantile)
 
 
 def run_training(job: TrainJob, progress: Progress = no_progress, should_stop: ShouldStop = never_stop,
@@ -255,7 +270,17 @@ def run_training(job: TrainJob, progress: Progress = no_progress, should_stop: S
             plot_confusion(tests[key], tmp / "confusion.png", f"Held-out test ({key})")
         meta.training.wall_time_s = round(time.monotonic() - started, 1)
 
-    write_bundle(out, result.model, meta, finish)
+    gate = None
+    if job.gate_quantile is not None and with_not_digit:
+        gate = _fit_gate(train_pairs, [(s, obs_of[s.digest]) for s in parts["val"]], job.gate_quantile)
+        if gate is None and base is not None and base.gate:
+            gate = LandmarkGate.load(job.base_model / base.gate["file"])
+            log("Landmark gate: too few digits to fit one; the base model's gate is kept")
+        elif gate is None:
+            log("Landmark gate: too few training hands of some digit (or no validation digits); no gate")
+        else:
+            log(f"Landmark gate: threshold {gate.threshold:.1f} (quantile {gate.quantile} of the validation digits)")
+    write_bundle(out, result.model, meta, finish, gate)
     log(f"Wall time {meta.training.wall_time_s / 60:.1f} min")
     if stopped_early:
         raise Cancelled(f"training {result.stopped}: the best epoch so far ({result.best_epoch}) is in {out}; "
