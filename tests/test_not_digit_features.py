@@ -176,11 +176,13 @@ def test_landmark_gate_turns_away_shapes_far_from_every_digit(tmp_path):
     val = np.concatenate([c + rng.normal(0, 0.05, (20, 42)) for c in centres]).astype(np.float32)
     gate = LandmarkGate.fit(x, y, val, quantile=0.99)
     assert gate is not None and gate.novel(val).mean() <= 0.02
+    wide = LandmarkGate.fit(x, y, val, quantile=0.99, margin=1.5)
+    assert wide.threshold == pytest.approx(1.5 * gate.threshold) and wide.margin == 1.5
     far = centres[:3] + 1.0  # no digit's shape
     assert gate.novel(far).all()
     gate.save(tmp_path / "g.npz")
     again = LandmarkGate.load(tmp_path / "g.npz")
-    assert again.threshold == pytest.approx(gate.threshold) and again.quantile == 0.99
+    assert again.threshold == pytest.approx(gate.threshold) and again.quantile == 0.99 and again.margin == 1.0
     assert np.array_equal(again.novel(np.concatenate([val, far])), gate.novel(np.concatenate([val, far])))
     # too few hands of a digit, or no validation digits: no gate
     assert LandmarkGate.fit(x[y != 3], y[y != 3], val, 0.99) is None
@@ -226,7 +228,7 @@ def test_bundle_records_the_gate_and_needs_the_not_digit_class():
     raw["classes"] = [*range(10), "not_digit"]
     raw["gate"] = {"file": "landmark_gate.npz", "quantile": 0.999, "threshold": 120.5}
     meta = BundleMeta.from_dict(raw)
-    assert meta.gate == {"file": "landmark_gate.npz", "quantile": 0.999, "threshold": 120.5}
+    assert meta.gate == {"file": "landmark_gate.npz", "quantile": 0.999, "margin": 1.0, "threshold": 120.5}
     assert BundleMeta.from_dict(json.loads(json.dumps(meta.to_dict()))).gate == meta.gate
     assert BundleMeta.from_dict(_meta_dict(crop=[64, 64, 3], landmarks=42)).gate is None
     assert "gate" not in BundleMeta.from_dict(_meta_dict(crop=[64, 64, 3], landmarks=42)).to_dict()

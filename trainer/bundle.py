@@ -56,7 +56,7 @@ def write_bundle(out_dir: str | os.PathLike[str], model, meta: BundleMeta,
         if gate is not None:
             gate.save(tmp / GATE_FILE)
             gate = LandmarkGate.load(tmp / GATE_FILE)  # as the app will read it
-            meta.gate = {"file": GATE_FILE, "quantile": gate.quantile, "threshold": gate.threshold}
+            meta.gate = {"file": GATE_FILE, "quantile": gate.quantile, "margin": gate.margin, "threshold": gate.threshold}
         else:
             meta.gate = None
         if finish is not None:

@@ -153,7 +153,7 @@ class BundleMeta:
         if raw.get("gate") is not None:
             g = r.sub("gate")
             gate = {"file": g.get("file", str, required=True), "quantile": g.get("quantile", float, required=True),
-                    "threshold": g.get("threshold", float, required=True)}
+                    "margin": g.get("margin", float, default=1.0), "threshold": g.get("threshold", float, required=True)}
             if "/" in gate["file"] or "\\" in gate["file"] or gate["file"].startswith("."):
                 raise g.bad("file", "must be a file name inside the bundle")
             if NOT_DIGIT_NAME not in classes:

@@ -75,6 +75,7 @@ def cmd_train(args) -> int:
         upright=not args.no_upright,
         tilt=args.tilt,
         gate_quantile=args.landmark_gate,
+        gate_margin=args.landmark_gate_margin,
     )
     meta = run_training(job, progress=TextProgress(), log=_log)
     print(bundle_report(meta))
@@ -194,8 +195,10 @@ def build_parser() -> argparse.ArgumentParser:
                         f"(default {defaults.room_backgrounds:g})")
     t.add_argument("--landmark-gate", type=_gate_quantile, default=TrainJob.gate_quantile, metavar="Q",
                    help="with negatives: beside the classifier, call a hand 'not a digit' when its landmarks are "
-                        "farther from every training digit than the validation digits' quantile Q (e.g. 0.999); "
+                        "farther from every training digit than a margin times the validation digits' quantile Q; "
                         f"'off' for none (default {TrainJob.gate_quantile or 'off'})")
+    t.add_argument("--landmark-gate-margin", type=float, default=TrainJob.gate_margin, metavar="M",
+                   help=f"the gate's threshold is M times that quantile (default {TrainJob.gate_margin:g})")
     t.add_argument("--train-variants", metavar="LIST", type=_variant_list, default=TRAIN_VARIANTS,
                    help="also train on the landmarker's crops of these altered copies of the training images "
                         f"(default {','.join(TRAIN_VARIANTS)}; 'none' for the originals only)")
