@@ -24,6 +24,7 @@ from . import atomicio
 from .bundle_meta import META_FILE, BundleError, BundleMeta
 from .classifier import LITE_FILE, Classifier, LiteRunner
 from .evaluate import format_negatives, format_report
+from .gate import GATE_FILE, LandmarkGate
 
 MODEL_FILE = "model.keras"
 
@@ -41,18 +42,25 @@ def library_versions() -> dict[str, str]:
 
 
 def write_bundle(out_dir: str | os.PathLike[str], model, meta: BundleMeta,
-                 finish: Callable[[Path, Classifier], None] | None = None) -> Path:
+                 finish: Callable[[Path, Classifier], None] | None = None, gate: LandmarkGate | None = None) -> Path:
     """Write a complete bundle atomically: the old bundle (if any) stays until the new one is
     whole. The model files are written first and loaded the way the app loads them, so that
     `finish(staging_dir, classifier)` scores exactly what the app will run (and may add
-    figures to `meta` and files such as plots) before bundle.json and report.md are written."""
+    figures to `meta` and files such as plots) before bundle.json and report.md are written.
+    With a landmark `gate` (trainer.gate) it is saved beside the model and recorded in `meta`."""
     meta.versions = library_versions()
     meta.created = time.strftime("%Y-%m-%dT%H:%M:%S%z")
     with atomicio.atomic_dir(out_dir) as tmp:
         model.save(tmp / MODEL_FILE)
         model.export(str(tmp / LITE_FILE), format="litert", verbose=False)
+        if gate is not None:
+            gate.save(tmp / GATE_FILE)
+            gate = LandmarkGate.load(tmp / GATE_FILE)  # as the app will read it
+            meta.gate = {"file": GATE_FILE, "quantile": gate.quantile, "margin": gate.margin, "threshold": gate.threshold}
+        else:
+            meta.gate = None
         if finish is not None:
-            finish(tmp, Classifier(meta, LiteRunner(tmp / LITE_FILE), Path(out_dir)))
+            finish(tmp, Classifier(meta, LiteRunner(tmp / LITE_FILE), Path(out_dir), gate))
         atomicio.write_json(tmp / META_FILE, meta.to_dict())
         atomicio.write_text(tmp / "report.md", bundle_report(meta))
     return Path(out_dir)

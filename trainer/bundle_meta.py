@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from .classes import DIGITS, NOT_DIGIT, NOT_DIGIT_NAME
+from .features import landmark_feature_count
 from .hands import CropSettings
 
 META_FILE = "bundle.json"
@@ -70,6 +71,9 @@ class BundleMeta:
     crop_settings: CropSettings = field(default_factory=CropSettings)
     temperature: float = 1.0
     upright: bool = False  # landmarks turned upright (trainer.features); absent in early bundles
+    tilt: bool = False  # (sin, cos) of the hand's tilt after the landmarks (trainer.features); absent before
+    # The landmark gate beside the classifier (trainer.gate): {"file", "quantile", "threshold"}; None: no gate
+    gate: dict[str, Any] | None = None
     landmark_features: int = 42
     data: DataRecord = field(default_factory=DataRecord)
     training: TrainingRecord = field(default_factory=TrainingRecord)
@@ -97,9 +101,11 @@ class BundleMeta:
             "versions": self.versions,
             "classes": list(self.classes),
             "input": {"crop": [self.crop_settings.size, self.crop_settings.size, 3],
-                      "landmarks": self.landmark_features, "upright": self.upright},
+                      "landmarks": self.landmark_features, "upright": self.upright,
+                      **({"tilt": True} if self.tilt else {})},
             "crop_settings": self.crop_settings.to_dict(),
             "temperature": self.temperature,
+            **({"gate": self.gate} if self.gate else {}),
             "data": {
                 "roots": self.data.roots, "fingerprint": self.data.fingerprint, "datasets": self.data.datasets,
                 "scan": self.data.scan, "crops": self.data.crops,
@@ -138,6 +144,20 @@ class BundleMeta:
         shape = inp.get("crop", list, default=[crop_settings.size, crop_settings.size, 3])
         if shape != [crop_settings.size, crop_settings.size, 3]:
             raise inp.bad("crop", f"must be [{crop_settings.size}, {crop_settings.size}, 3] (crop_settings.size)")
+        tilt = inp.get("tilt", bool, default=False)
+        landmark_features = inp.get("landmarks", int, default=42)
+        if landmark_features != landmark_feature_count(tilt):
+            raise inp.bad("landmarks", f"must be {landmark_feature_count(tilt)} (21 points' x and y"
+                          + (", then the tilt's sin and cos)" if tilt else ")"))
+        gate = None
+        if raw.get("gate") is not None:
+            g = r.sub("gate")
+            gate = {"file": g.get("file", str, required=True), "quantile": g.get("quantile", float, required=True),
+                    "margin": g.get("margin", float, default=1.0), "threshold": g.get("threshold", float, required=True)}
+            if "/" in gate["file"] or "\\" in gate["file"] or gate["file"].startswith("."):
+                raise g.bad("file", "must be a file name inside the bundle")
+            if NOT_DIGIT_NAME not in classes:
+                raise r.bad("gate", f"needs the {NOT_DIGIT_NAME!r} class to answer with")
         temperature = r.get("temperature", float, default=1.0)
         if not 0 < temperature < 100:
             raise r.bad("temperature", "must be a positive number below 100")
@@ -149,8 +169,10 @@ class BundleMeta:
             classes=classes,
             crop_settings=crop_settings,
             temperature=temperature,
+            gate=gate,
             upright=inp.get("upright", bool, default=False),
-            landmark_features=inp.get("landmarks", int, default=42),
+            tilt=tilt,
+            landmark_features=landmark_features,
             data=DataRecord(
                 roots=data.get("roots", list, default=[]),
                 fingerprint=data.get("fingerprint", str, default=""),

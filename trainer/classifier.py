@@ -14,7 +14,9 @@ from pathlib import Path
 import numpy as np
 
 from .bundle_meta import BundleError, BundleMeta
+from .classes import NOT_DIGIT
 from .features import batch_inputs
+from .gate import LandmarkGate, gate_features
 from .hands import NUM_LANDMARKS, CropSettings, HandObservation
 from .quiet import native_stderr_silenced
 
@@ -66,10 +68,12 @@ class Classifier:
     """A loaded bundle: `predict` gives one probability per class (`classes`), temperature
     applied, so the app's confidence threshold means what it says."""
 
-    def __init__(self, meta: BundleMeta, runner: LiteRunner, path: Path | None = None) -> None:
+    def __init__(self, meta: BundleMeta, runner: LiteRunner, path: Path | None = None,
+                 gate: LandmarkGate | None = None) -> None:
         self.meta = meta
         self.path = path
         self._runner = runner
+        self.gate = gate  # trainer.gate: hands far from every training digit are "not a digit"
 
     @classmethod
     def load(cls, bundle_dir: str | os.PathLike[str]) -> "Classifier":
@@ -79,7 +83,14 @@ class Classifier:
         if not lite.is_file():
             raise BundleError(f"{lite} is missing: the bundle is incomplete. Retrain with 'asl-train train' "
                               "or use another model.")
-        return cls(meta, LiteRunner(lite), bundle_dir)
+        gate = None
+        if meta.gate:
+            try:
+                gate = LandmarkGate.load(bundle_dir / meta.gate["file"])
+            except ValueError as e:
+                raise BundleError(f"{e}: the bundle is incomplete. Retrain with 'asl-train train' or use another "
+                                  "model.") from None
+        return cls(meta, LiteRunner(lite), bundle_dir, gate)
 
     # -- what the bundle says --------------------------------------------------------------------
     @property
@@ -113,13 +124,19 @@ class Classifier:
 
     # -- prediction ------------------------------------------------------------------------------
     def logits_batch(self, observations: list[HandObservation]) -> np.ndarray:
-        x = batch_inputs(observations, self.upright)
+        x = batch_inputs(observations, self.upright, self.meta.tilt)
         x["crop"] = x["crop"].astype(np.float32)
         return self._runner.logits(x)
 
     def predict_batch(self, observations: list[HandObservation]) -> np.ndarray:
-        """(n, num_classes) probabilities."""
-        return softmax(self.logits_batch(observations), self.temperature)
+        """(n, num_classes) probabilities; a hand the gate finds far from every digit gets
+        "not a digit" with probability 1."""
+        probs = softmax(self.logits_batch(observations), self.temperature)
+        if self.gate is not None:
+            far = self.gate.novel(gate_features(observations))
+            probs[far] = 0.0
+            probs[far, NOT_DIGIT] = 1.0
+        return probs
 
     def predict(self, obs: HandObservation) -> np.ndarray:
         return self.predict_batch([obs])[0]

@@ -76,8 +76,9 @@ def cmd_train(args) -> int:
     from .train import TrainSettings
 
     out = check_output(args.out)  # before the hand model download and hours of training
-    train = replace(TrainSettings(), **{k: getattr(args, k) for k in (
-        "epochs", "batch_size", "fusion", "seed", "landmark_swap", "grey_landmark_swap", "crop_drop")})
+    train = replace(TrainSettings(), seed=args.seed if args.train_seed is None else args.train_seed, **{
+        k: getattr(args, k) for k in ("epochs", "batch_size", "fusion", "landmark_swap", "grey_landmark_swap", "crop_drop",
+        "tilt_jitter_deg", "room_backgrounds")})
     job = TrainJob(
         data=[Path(d) for d in args.data],
         negatives=[Path(d) for d in args.negatives or []],
@@ -91,6 +92,9 @@ def cmd_train(args) -> int:
         base_model=Path(args.base_model) if args.base_model else None,
         train_variants=args.train_variants,
         upright=not args.no_upright,
+        tilt=args.tilt,
+        gate_quantile=args.landmark_gate,
+        gate_margin=args.landmark_gate_margin,
     )
     meta = run_training(job, progress=TextProgress(), should_stop=_stop_on_ctrl_c(), log=_log)
     print(bundle_report(meta))
@@ -137,9 +141,19 @@ def _variant_list(text: str) -> tuple[str, ...]:
     return names
 
 
+def _gate_quantile(text: str) -> float | None:
+    if text.strip().lower() in ("off", "none", "0"):
+        return None
+    q = float(text)
+    if not 0.5 <= q <= 1:
+        raise argparse.ArgumentTypeError(f"a quantile between 0.5 and 1, or 'off', not {text!r}")
+    return q
+
+
 def build_parser() -> argparse.ArgumentParser:
     from .data import SplitSettings
     from .hands import CropSettings
+    from .pipeline import TrainJob
     from .train import FUSIONS, TrainSettings
     from .variants import TRAIN_VARIANTS, VARIANTS
 
@@ -172,6 +186,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="model inputs: crop CNN + landmarks (default), crop only, landmarks only")
     t.add_argument("--seed", type=int, default=SplitSettings.seed,
                    help="seed of the train/validation/test split and of training")
+    t.add_argument("--train-seed", type=int, metavar="N",
+                   help="seed of training only (weights, shuffling, augmentation), the split kept: to see how "
+                        "much a figure moves between training runs (default: --seed)")
     t.add_argument("--landmark-swap", type=float, default=defaults.landmark_swap, metavar="P",
                    help="share of training examples given another example's landmarks, so the crop "
                         f"learns to overrule bad landmark fits (default {defaults.landmark_swap})")
@@ -185,6 +202,22 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--base-model", metavar="DIR", help="fine-tune this bundle instead of training from scratch")
     t.add_argument("--no-upright", action="store_true",
                    help="keep the landmarks' tilt instead of turning each hand upright (for comparisons)")
+    t.add_argument("--tilt", action=argparse.BooleanOptionalAction, default=TrainJob.tilt,
+                   help="give the landmark branch the hand's tilt (sin, cos) beside the upright landmarks, so a "
+                        f"hand pointing sideways or down can be told from a digit (default {'on' if TrainJob.tilt else 'off'})")
+    t.add_argument("--tilt-jitter", dest="tilt_jitter_deg", type=float, default=defaults.tilt_jitter_deg,
+                   metavar="DEG", help="with --tilt: turn each training example's tilt by up to DEG degrees "
+                                       f"either way (default {defaults.tilt_jitter_deg:g})")
+    t.add_argument("--room-backgrounds", type=float, default=defaults.room_backgrounds, metavar="P",
+                   help="share of the new backgrounds behind black-background hands that are patches of real rooms "
+                        "from the training split of --negatives (hand painted out) instead of random textures "
+                        f"(default {defaults.room_backgrounds:g})")
+    t.add_argument("--landmark-gate", type=_gate_quantile, default=TrainJob.gate_quantile, metavar="Q",
+                   help="with negatives: beside the classifier, call a hand 'not a digit' when its landmarks are "
+                        "farther from every training digit than a margin times the validation digits' quantile Q; "
+                        f"'off' for none (default {TrainJob.gate_quantile or 'off'})")
+    t.add_argument("--landmark-gate-margin", type=float, default=TrainJob.gate_margin, metavar="M",
+                   help=f"the gate's threshold is M times that quantile (default {TrainJob.gate_margin:g})")
     t.add_argument("--train-variants", metavar="LIST", type=_variant_list, default=TRAIN_VARIANTS,
                    help="also train on the landmarker's crops of these altered copies of the training images "
                         f"(default {','.join(TRAIN_VARIANTS)}; 'none' for the originals only)")

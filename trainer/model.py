@@ -24,16 +24,17 @@ def _conv(x, filters: int, strides: int = 1):
 
 
 def build_model(crop_size: int = 64, num_classes: int = NUM_DIGITS, fusion: str = "fused",
-                crop_drop: float = 0.0) -> keras.Model:
+                crop_drop: float = 0.0, landmark_features: int = LANDMARK_FEATURES) -> keras.Model:
     """fusion: "fused" (crop + landmarks), "crop" (CNN only) or "landmarks" (MLP only).
 
     crop_drop (fused only): share of training examples whose whole crop embedding is dropped,
     so the landmarks must name the digit alone; they carry it across datasets, the crop does not.
+    landmark_features: width of the landmark input (42, or 44 with the tilt, trainer.features).
 
     Both inputs always exist so every variant loads and runs through the same code.
     """
     crop_in = keras.Input((crop_size, crop_size, 3), name="crop")
-    lm_in = keras.Input((LANDMARK_FEATURES,), name="landmarks")
+    lm_in = keras.Input((landmark_features,), name="landmarks")
     parts = []
     if fusion in ("fused", "crop"):
         # About 20 M multiply-adds: well under a millisecond on one CPU core, so the classifier

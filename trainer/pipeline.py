@@ -20,6 +20,7 @@ from .data import DataError, Sample, ScanReport, SplitSettings, scan_many, scan_
 from .evaluate import NO_HAND, evaluate, evaluate_negatives
 from .examples import HELDOUT_FILE, REHEARSAL_FILE, Example, balanced, load_examples, save_examples
 from .features import batch_inputs
+from .gate import LandmarkGate, gate_features
 from .hands import CropSettings, HandObservation
 from .outdir import interrupted_path
 from .plots import plot_confusion, plot_history
@@ -45,6 +46,14 @@ class TrainJob:
     # on the originals, and pixel augmentation alone cannot teach that.
     train_variants: tuple[str, ...] = TRAIN_VARIANTS
     upright: bool = True  # turn landmarks upright (trainer.features); a fine-tune keeps its base's form
+    # Give the model the hand's tilt beside the upright landmarks (trainer.features.hand_tilt),
+    # so a hand pointing sideways or down can be told from a digit; a fine-tune keeps its base's form.
+    tilt: bool = False
+    # A landmark gate beside the classifier (trainer.gate), its threshold at `gate_margin` times
+    # this quantile of the validation digits' distances; None: no gate. Needs the "not a digit"
+    # class. Chosen on validation figures (README): unseen letters shown as a digit 19% -> 7%.
+    gate_quantile: float | None = 0.999
+    gate_margin: float = 1.25
     # Also train on this bundle's rehearsal set and keep its held-out set (trainer.examples):
     # a fine-tune on a few digits, or a retrain without the datasets the bundle learned from,
     # then does not forget the classes missing from the new data.
@@ -127,11 +136,37 @@ def _fingerprint(samples: list[Sample]) -> str:
     return hashlib.sha256("".join(sorted(s.digest for s in samples)).encode()).hexdigest()[:16]
 
 
-def _inputs(pairs: list[tuple[Sample, HandObservation | None]], upright: bool):
+def _inputs(pairs: list[tuple[Sample, HandObservation | None]], upright: bool, tilt: bool = False):
     kept = [(s, o) for s, o in pairs if o is not None]
     if not kept:
         return {}, np.zeros(0, dtype=int)
-    return batch_inputs([o for _, o in kept], upright), np.array([s.label for s, _ in kept])
+    return batch_inputs([o for _, o in kept], upright, tilt), np.array([s.label for s, _ in kept])
+
+
+def _room_bank(pairs: list[tuple[Sample, HandObservation | None]], size: int, seed: int) -> np.ndarray:
+    """Room patches (trainer.backgrounds) from the photos of hands that are no digit among
+    `pairs` (the training split's originals with their own fits: never a validation or test photo)."""
+    from .backgrounds import background_bank
+    from .hands import read_rgb
+
+    items = []
+    for s, o in pairs:
+        if s.label == NOT_DIGIT and o is not None:
+            rgb = read_rgb(s.path)
+            if rgb is not None:
+                items.append((rgb, o))
+    return background_bank(items, size, seed=seed)
+
+
+def _fit_gate(train_pairs, val_pairs, quantile: float, margin: float = 1.0) -> LandmarkGate | None:
+    """The landmark gate of the training digits (originals and altered copies: the landmarker's
+    fits of all of them are digits), threshold on the validation digits."""
+    def digits(pairs):
+        kept = [(s, o) for s, o in pairs if o is not None and s.label != NOT_DIGIT]
+        return gate_features([o for _, o in kept]), np.array([s.label for s, _ in kept], dtype=int)
+
+    (x, y), (xv, _) = digits(train_pairs), digits(val_pairs)
+    return LandmarkGate.fit(x, y, xv, quantile, margin)
 
 
 def run_training(job: TrainJob, progress: Progress = no_progress, should_stop: ShouldStop = never_stop,
@@ -156,6 +191,7 @@ def run_training(job: TrainJob, progress: Progress = no_progress, should_stop: S
     parts = split(crops.samples, job.split)
     obs_of = {s.digest: o for s, o in zip(crops.samples, crops.observations)}
     upright = base.upright if base is not None else job.upright
+    tilt = base.tilt if base is not None else job.tilt
 
     train_pairs = [(s, obs_of[s.digest]) for s in parts["train"]]
     if not with_not_digit:
@@ -170,19 +206,23 @@ def run_training(job: TrainJob, progress: Progress = no_progress, should_stop: S
             "forgotten")
         train_pairs += [(Sample(Path("rehearsal"), e.label, e.dataset, "rehearsal", ""), e.observation)
                         for e in rehearsal]
-    (xtr, ytr), (xva, yva) = _inputs(train_pairs, upright), _inputs([(s, obs_of[s.digest]) for s in parts["val"]],
-                                                                    upright)
+    (xtr, ytr), (xva, yva) = _inputs(train_pairs, upright, tilt), _inputs(
+        [(s, obs_of[s.digest]) for s in parts["val"]], upright, tilt)
     if not (ytr != NOT_DIGIT).any():
         raise DataError("No training images of digits with a detectable hand: check the data folders.")
     if len(yva) == 0:
         xva = {k: v[:0] for k, v in xtr.items()}
     log(f"Split: train {len(parts['train'])}, validation {len(parts['val'])}, test {len(parts['test'])} images "
         f"(by participant where known); {len(ytr)} training crops")
+    rooms = None
+    if job.train.room_backgrounds > 0 and any(s.label == NOT_DIGIT for s in parts["train"]):
+        rooms = _room_bank([(s, obs_of[s.digest]) for s in parts["train"]], job.crop.size, job.split.seed)
+        log(f"Room backgrounds: {len(rooms)} patches from the training split's photos of hands that are no digit")
     initial = load_keras_model(job.base_model) if job.base_model is not None else None
     if should_stop():
         raise Cancelled("cancelled before training")
     num_classes = NUM_DIGITS + with_not_digit
-    result = train(xtr, ytr, xva, yva, job.train, initial_model=initial, num_classes=num_classes,
+    result = train(xtr, ytr, xva, yva, job.train, initial_model=initial, num_classes=num_classes, rooms=rooms,
                    progress=progress, should_stop=should_stop)
     if result.best_epoch == 0:
         raise Cancelled("cancelled before the first epoch finished")
@@ -197,6 +237,7 @@ def run_training(job: TrainJob, progress: Progress = no_progress, should_stop: S
         crop_settings=job.crop,
         temperature=result.temperature,
         upright=upright,
+        tilt=tilt,
         landmark_features=int(xtr["landmarks"].shape[1]),
         data=DataRecord(
             roots=[str(p) for p in job.data],
@@ -231,7 +272,19 @@ def run_training(job: TrainJob, progress: Progress = no_progress, should_stop: S
             plot_confusion(tests[key], tmp / "confusion.png", f"Held-out test ({key})")
         meta.training.wall_time_s = round(time.monotonic() - started, 1)
 
-    write_bundle(out, result.model, meta, finish)
+    gate = None
+    if job.gate_quantile is not None and with_not_digit:
+        gate = _fit_gate(train_pairs, [(s, obs_of[s.digest]) for s in parts["val"]], job.gate_quantile,
+                         job.gate_margin)
+        if gate is None and base is not None and base.gate:
+            gate = LandmarkGate.load(job.base_model / base.gate["file"])
+            log("Landmark gate: too few digits to fit one; the base model's gate is kept")
+        elif gate is None:
+            log("Landmark gate: too few training hands of some digit (or no validation digits); no gate")
+        else:
+            log(f"Landmark gate: threshold {gate.threshold:.1f} ({gate.margin:g} x quantile {gate.quantile} of the "
+                "validation digits' distances)")
+    write_bundle(out, result.model, meta, finish, gate)
     log(f"Wall time {meta.training.wall_time_s / 60:.1f} min")
     if stopped_early:
         raise Cancelled(f"training {result.stopped}: the best epoch so far ({result.best_epoch}) is in {out}; "

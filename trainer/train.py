@@ -38,6 +38,15 @@ class TrainSettings:
     # wider grey framing (CropSettings.grey_photo_pads) a 218-signer-only model reached 83.1% on
     # the Kaggle set without it at this seed; with 0.25, 100% (README results table).
     crop_drop: float = 0.25
+    # Models with the tilt input (trainer.features): each training example's tilt is turned by
+    # a random angle up to this many degrees either way (the crop's own rotation is separate).
+    tilt_jitter_deg: float = 15.0
+    # Share of the new backgrounds put behind black-background hands that are patches of real
+    # rooms (trainer.backgrounds, cut from the training split's photos of hands that are no
+    # digit) instead of smooth random textures; 0 or no such photos: textures only.
+    # Chosen on validation (README): digits in rooms called "not a digit" 21-107 of 657 without,
+    # 12-24 with 0.5.
+    room_backgrounds: float = 0.5
     seed: int = 1234
 
     def to_dict(self) -> dict:
@@ -53,9 +62,14 @@ class TrainResult:
     temperature: float = 1.0
 
 
-def _augment_fn(crop_size: int, seed: int, landmark_swap: float = 0.0, grey_landmark_swap: float = 0.0):
+def _augment_fn(crop_size: int, seed: int, landmark_swap: float = 0.0, grey_landmark_swap: float = 0.0,
+                tilt: bool = False, tilt_jitter_deg: float = 0.0, rooms: np.ndarray | None = None,
+                room_share: float = 0.0):
     """Webcam-minded augmentation on batches: mirror (crop and landmarks together), rotation,
-    zoom, shift, new backgrounds behind black-background hands, light, colour, blur, noise."""
+    zoom, shift, new backgrounds behind black-background hands, light, colour, blur, noise.
+    With the `tilt` input (sin, cos after the 42 point coordinates): mirrored with the hand,
+    turned by up to `tilt_jitter_deg`. With `rooms` (n, size, size, 3) patches of real rooms,
+    `room_share` of the new backgrounds are drawn from them."""
     import keras
     import tensorflow as tf
 
@@ -65,14 +79,24 @@ def _augment_fn(crop_size: int, seed: int, landmark_swap: float = 0.0, grey_land
         keras.layers.RandomTranslation(0.08, 0.08, fill_mode="nearest", seed=seed + 2),
     ])
 
-    def random_backgrounds(n):
+    def textures(n):
         low = tf.random.uniform([n, 4, 4, 3], 0, 255)
         bg = tf.image.resize(low, [crop_size, crop_size], method="bilinear")
         return tf.clip_by_value(bg + tf.random.normal([n, crop_size, crop_size, 3], 0, 12), 0, 255)
 
+    use_rooms = rooms is not None and len(rooms) > 0 and room_share > 0
+    bank = tf.constant(rooms) if use_rooms else None
+
+    def random_backgrounds(n):
+        if not use_rooms:  # ops added only when used: the default draws stay as they were
+            return textures(n)
+        room = tf.cast(tf.gather(bank, tf.random.uniform([n], 0, len(rooms), dtype=tf.int32)), tf.float32)
+        room = tf.where((tf.random.uniform([n]) < 0.5)[:, None, None, None], tf.reverse(room, axis=[2]), room)
+        return tf.where((tf.random.uniform([n]) < room_share)[:, None, None, None], room, textures(n))
+
     def augment(x, y):
         crop = x_crop = tf.cast(x["crop"], tf.float32)
-        lm = tf.reshape(x["landmarks"], [-1, NUM_LANDMARKS, 2])
+        lm = tf.reshape(x["landmarks"][:, :LANDMARK_FEATURES], [-1, NUM_LANDMARKS, 2])
         n = tf.shape(crop)[0]
 
         def coin(p):
@@ -86,6 +110,12 @@ def _augment_fn(crop_size: int, seed: int, landmark_swap: float = 0.0, grey_land
         flip = coin(0.5)
         crop = tf.where(flip[:, None, None, None], tf.reverse(crop, axis=[2]), crop)
         lm = tf.where(flip[:, None, None], lm * tf.constant([-1.0, 1.0]), lm)
+        if tilt:
+            turn = tf.atan2(x["landmarks"][:, LANDMARK_FEATURES], x["landmarks"][:, LANDMARK_FEATURES + 1])
+            turn = tf.where(flip, -turn, turn)  # a mirrored hand leans the other way
+            jitter = np.radians(tilt_jitter_deg)
+            turn = turn + tf.random.uniform([n], -jitter, jitter)
+            tilt_sc = tf.stack([tf.sin(turn), tf.cos(turn)], axis=-1)
         angle = tf.random.uniform([n, 1], -0.3, 0.3)
         c, s = tf.cos(angle), tf.sin(angle)
         lm = tf.stack([c * lm[..., 0] - s * lm[..., 1], s * lm[..., 0] + c * lm[..., 1]], axis=-1)
@@ -112,13 +142,17 @@ def _augment_fn(crop_size: int, seed: int, landmark_swap: float = 0.0, grey_land
         crop = tf.where(coin(0.25)[:, None, None, None], blurred, crop)
         crop = crop + tf.random.normal(tf.shape(crop), 0, 1) * tf.random.uniform([n, 1, 1, 1], 0, 8)
         crop = tf.clip_by_value(crop, 0, 255)
-        return {"crop": crop, "landmarks": tf.reshape(lm, [-1, LANDMARK_FEATURES])}, y
+        lm = tf.reshape(lm, [-1, LANDMARK_FEATURES])
+        if tilt:
+            lm = tf.concat([lm, tilt_sc], axis=-1)
+        return {"crop": crop, "landmarks": lm}, y
 
     return augment
 
 
 def make_dataset(inputs: dict[str, np.ndarray], labels: np.ndarray, batch_size: int, training: bool, seed: int = 0,
-                 landmark_swap: float = 0.0, grey_landmark_swap: float = 0.0):
+                 landmark_swap: float = 0.0, grey_landmark_swap: float = 0.0, tilt_jitter_deg: float = 0.0,
+                 rooms: np.ndarray | None = None, room_share: float = 0.0):
     import tensorflow as tf
 
     ds = tf.data.Dataset.from_tensor_slices(({k: v for k, v in inputs.items()}, labels))
@@ -126,7 +160,9 @@ def make_dataset(inputs: dict[str, np.ndarray], labels: np.ndarray, batch_size: 
         ds = ds.shuffle(len(labels), seed=seed, reshuffle_each_iteration=True)
     ds = ds.batch(batch_size)
     if training:
-        ds = ds.map(_augment_fn(inputs["crop"].shape[1], seed, landmark_swap, grey_landmark_swap), num_parallel_calls=tf.data.AUTOTUNE)
+        tilt = inputs["landmarks"].shape[1] > LANDMARK_FEATURES
+        ds = ds.map(_augment_fn(inputs["crop"].shape[1], seed, landmark_swap, grey_landmark_swap, tilt, tilt_jitter_deg,
+                                rooms, room_share), num_parallel_calls=tf.data.AUTOTUNE)
     else:
         ds = ds.map(lambda x, y: ({"crop": tf.cast(x["crop"], tf.float32), "landmarks": x["landmarks"]}, y))
     return ds.prefetch(tf.data.AUTOTUNE)
@@ -156,11 +192,13 @@ def train(
     *,
     initial_model=None,
     num_classes: int = NUM_DIGITS,
+    rooms: np.ndarray | None = None,
     progress: Progress = no_progress,
     should_stop: ShouldStop = never_stop,
 ) -> TrainResult:
     """Fit a model (a new one, or fine-tune `initial_model`), keeping the weights of the epoch
-    with the lowest validation loss (finer-grained than accuracy, which saturates early)."""
+    with the lowest validation loss (finer-grained than accuracy, which saturates early).
+    `rooms`: patches of real rooms for new backgrounds (TrainSettings.room_backgrounds)."""
     from .quiet import import_keras
 
     keras = import_keras()
@@ -169,7 +207,8 @@ def train(
 
     keras.utils.set_random_seed(settings.seed)
     model = initial_model or build_model(train_inputs["crop"].shape[1], num_classes, fusion=settings.fusion,
-                                         crop_drop=settings.crop_drop)
+                                         crop_drop=settings.crop_drop,
+                                         landmark_features=train_inputs["landmarks"].shape[1])
     num_classes = int(model.outputs[0].shape[-1])
     model.compile(
         optimizer=keras.optimizers.Adam(settings.learning_rate),
@@ -178,7 +217,8 @@ def train(
     )
     one_hot = lambda y: np.eye(num_classes, dtype=np.float32)[y]  # noqa: E731
     train_ds = make_dataset(train_inputs, one_hot(train_labels), settings.batch_size, settings.augment, settings.seed,
-                            settings.landmark_swap, settings.grey_landmark_swap)
+                            settings.landmark_swap, settings.grey_landmark_swap, settings.tilt_jitter_deg,
+                            rooms, settings.room_backgrounds)
     has_val = len(val_labels) > 0
     val_ds = make_dataset(val_inputs, one_hot(val_labels), 256, False) if has_val else None
     monitor = "val_loss" if has_val else "loss"

@@ -1,0 +1,238 @@
+"""The tilt input and the room backgrounds that teach "not a digit" (issue "Not a digit")."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pytest
+
+from trainer.backgrounds import background_bank, hand_mask, remove_hand, room_patches
+from trainer.bundle_meta import BundleError, BundleMeta
+from trainer.features import LANDMARK_FEATURES, batch_inputs, hand_tilt, landmark_feature_count
+from trainer.hands import HandObservation
+from trainer.train import _augment_fn
+
+
+def _hand(angle_deg: float, handedness: str = "Right", centre=(200.0, 200.0), length: float = 60.0):
+    """21 landmarks of a stick hand: wrist at `centre`, every other point along the direction
+    `angle_deg` from "up" (towards image right for a right hand; a left hand is the mirror)."""
+    a = math.radians(angle_deg)
+    direction = np.array([math.sin(a), -math.cos(a)], np.float32)
+    if handedness == "Left":
+        direction[0] = -direction[0]
+    pts = np.zeros((21, 3), np.float32)
+    for i in range(21):
+        pts[i, :2] = np.asarray(centre, np.float32) + direction * length * (0.2 + 0.1 * i) * (i > 0)
+    pts[9, :2] = np.asarray(centre, np.float32) + direction * length  # the middle knuckle
+    return pts
+
+
+def _obs(angle_deg: float, handedness: str = "Right") -> HandObservation:
+    return HandObservation(np.zeros((64, 64, 3), np.uint8), _hand(angle_deg, handedness), (0.0, 0.0, 64.0),
+                           handedness, 1.0)
+
+
+@pytest.mark.parametrize("angle", [0.0, 30.0, -45.0, 90.0, 180.0, -120.0])
+@pytest.mark.parametrize("hand", ["Right", "Left"])
+def test_hand_tilt_reads_which_way_the_hand_points(angle, hand):
+    got = math.degrees(hand_tilt(_hand(angle, hand), hand))
+    assert abs((got - angle + 180) % 360 - 180) < 1e-3
+
+
+def test_tilt_input_is_appended_and_leaves_the_landmarks_as_they_were():
+    obs = [_obs(0.0), _obs(90.0), _obs(180.0, "Left")]
+    plain = batch_inputs(obs, upright=True)
+    tilted = batch_inputs(obs, upright=True, tilt=True)
+    assert plain["landmarks"].shape == (3, LANDMARK_FEATURES)
+    assert tilted["landmarks"].shape == (3, landmark_feature_count(True)) == (3, 44)
+    assert np.array_equal(tilted["landmarks"][:, :LANDMARK_FEATURES], plain["landmarks"])
+    assert np.allclose(tilted["landmarks"][:, LANDMARK_FEATURES:], [[0, 1], [1, 0], [0, -1]], atol=1e-6)
+    # upright landmarks are the same whichever way the hand points: only the tilt tells them apart
+    assert np.allclose(plain["landmarks"][0], plain["landmarks"][1], atol=1e-5)
+
+
+def _meta_dict(**inp) -> dict:
+    return {"format_version": 1, "classes": list(range(10)), "input": inp,
+            "crop_settings": {"size": 64, "margin": 0.25}}
+
+
+def test_bundle_records_the_tilt_and_older_bundles_read_as_before():
+    old = BundleMeta.from_dict(_meta_dict(crop=[64, 64, 3], landmarks=42, upright=True))
+    assert old.tilt is False and old.landmark_features == 42
+    assert "tilt" not in old.to_dict()["input"]  # an older bundle is written back as it was
+    new = BundleMeta(classes=list(range(10)), upright=True, tilt=True, landmark_features=44)
+    raw = json.loads(json.dumps(new.to_dict()))
+    assert raw["input"]["tilt"] is True and raw["input"]["landmarks"] == 44
+    assert BundleMeta.from_dict(raw).tilt is True
+    with pytest.raises(BundleError, match="input.landmarks"):
+        BundleMeta.from_dict(_meta_dict(crop=[64, 64, 3], landmarks=42, upright=True, tilt=True))
+
+
+def _augmented_tilt(angles_deg, jitter: float, seed: int = 3) -> np.ndarray:
+    n = len(angles_deg)
+    lm = np.concatenate([np.zeros((n, 42), np.float32),
+                         np.stack([np.sin(np.radians(angles_deg)), np.cos(np.radians(angles_deg))], 1)], 1)
+    crops = np.full((n, 32, 32, 3), 128, np.uint8)
+    out, _ = _augment_fn(32, seed=seed, tilt=True, tilt_jitter_deg=jitter)(
+        {"crop": crops, "landmarks": lm.astype(np.float32)}, np.zeros((n, 11), np.float32))
+    x = out["landmarks"].numpy()
+    assert x.shape == (n, 44)
+    assert np.allclose(np.hypot(x[:, 42], x[:, 43]), 1, atol=1e-5)
+    return np.degrees(np.arctan2(x[:, 42], x[:, 43]))
+
+
+def test_tilt_augmentation_mirrors_with_the_hand_and_jitters_within_bounds():
+    angles = np.array([0, 20, 90, 150, -60, 170, -170, 45] * 8, np.float32)
+    got = _augmented_tilt(angles, jitter=0.0)
+    # no jitter: each tilt is kept or mirrored (the batch's crops and landmarks are flipped together)
+    mirrored = np.isclose(got, -angles, atol=1e-3) | np.isclose(np.abs(got), 180, atol=1e-3) & (np.abs(angles) == 180)
+    kept = np.isclose(got, angles, atol=1e-3)
+    assert (mirrored | kept).all() and mirrored.any() and kept.any()
+    got = _augmented_tilt(angles, jitter=15.0)
+    diff = np.minimum(np.abs((got - angles + 180) % 360 - 180), np.abs((got + angles + 180) % 360 - 180))
+    assert diff.max() <= 15.0 + 1e-3 and diff.max() > 1.0
+
+
+def test_without_the_tilt_the_augmentation_keeps_42_landmark_features():
+    lm = np.zeros((4, 42), np.float32)
+    out, _ = _augment_fn(32, seed=1)({"crop": np.zeros((4, 32, 32, 3), np.uint8), "landmarks": lm},
+                                     np.zeros((4, 10), np.float32))
+    assert out["landmarks"].shape == (4, 42)
+
+
+# -- room backgrounds --------------------------------------------------------------------------
+def _room_photo():
+    """A 'room' (stripes) with a skin-coloured 'hand' blob where the landmarks are."""
+    rng = np.random.default_rng(0)
+    img = np.zeros((300, 400, 3), np.uint8)
+    img[:] = (40, 90, 160)
+    img[::20] = (230, 230, 230)
+    pts = _hand(0.0, centre=(200.0, 220.0), length=60.0)
+    pts[:, 0] += rng.uniform(-25, 25, 21)  # fingers spread a little
+    mask = hand_mask(img.shape[:2], pts)
+    img[mask > 0] = (0, 0, 0)
+    hull = np.zeros(img.shape[:2], np.uint8)
+    import cv2
+
+    cv2.fillConvexPoly(hull, cv2.convexHull(pts[:, :2].astype(np.int32)), 1)
+    img[hull > 0] = (220, 170, 140)
+    return img, pts, mask
+
+
+def test_remove_hand_paints_the_hand_out_and_keeps_the_rest():
+    img, pts, _ = _room_photo()
+    room, mask = remove_hand(img, pts)
+    skin = np.all(room == (220, 170, 140), axis=-1)
+    assert not skin.any()  # the hand is gone
+    assert np.array_equal(room[mask == 0], img[mask == 0])  # the room outside the mask untouched
+    assert mask[295, int(pts[0, 0])] == 1  # and the forearm, down to the frame's edge
+
+
+def test_room_patches_and_bank():
+    img, pts, _ = _room_photo()
+    rng = np.random.default_rng(0)
+    patches = room_patches(img, pts, 150.0, 4, 32, rng)
+    assert 1 <= len(patches) <= 4 and all(p.shape == (32, 32, 3) and p.dtype == np.uint8 for p in patches)
+    obs = HandObservation(np.zeros((32, 32, 3), np.uint8), pts, (125.0, 120.0, 150.0), "Right", 1.0)
+    bank = background_bank([(img, obs)] * 3, 32, per_photo=2, seed=1)
+    assert bank.shape[1:] == (32, 32, 3) and 1 <= len(bank) <= 6
+    assert background_bank([], 32).shape == (0, 32, 32, 3)
+
+
+def test_room_backgrounds_go_behind_black_backgrounds_only():
+    n = 64
+    crops = np.zeros((n, 32, 32, 3), np.uint8)
+    crops[:, 8:24, 8:24] = 200  # a 'hand' on black
+    rooms = np.full((5, 32, 32, 3), 77, np.uint8)
+    lm = np.zeros((n, 42), np.float32)
+    fn = _augment_fn(32, seed=2, rooms=rooms, room_share=1.0)
+    out, _ = fn({"crop": crops, "landmarks": lm}, np.zeros((n, 10), np.float32))
+    assert out["crop"].shape == (n, 32, 32, 3)
+    # some examples got the (uniform, 77) room: their corner, before light/colour changes, was
+    # replaced; with room_share 0 the same draw gives only textures, so the two differ
+    out0, _ = _augment_fn(32, seed=2, rooms=rooms, room_share=0.0)({"crop": crops, "landmarks": lm},
+                                                                   np.zeros((n, 10), np.float32))
+    assert out0["crop"].shape == (n, 32, 32, 3)
+    corner_spread = lambda x: x.numpy()[:, :6, :6].std(axis=(1, 2, 3))  # noqa: E731
+    # rooms are flat patches (little spread before noise) while textures vary more
+    assert np.median(corner_spread(out["crop"])) < np.median(corner_spread(out0["crop"]))
+
+
+# -- the landmark gate -------------------------------------------------------------------------
+def _digit_cloud(rng, n_per: int = 80):
+    """Ten clusters of 42-d 'upright landmarks', one per digit, and their labels."""
+    centres = rng.normal(0, 1, (10, 42))
+    x = np.concatenate([c + rng.normal(0, 0.05, (n_per, 42)) for c in centres])
+    return x.astype(np.float32), np.repeat(np.arange(10), n_per), centres
+
+
+def test_landmark_gate_turns_away_shapes_far_from_every_digit(tmp_path):
+    from trainer.gate import LandmarkGate
+
+    rng = np.random.default_rng(0)
+    x, y, centres = _digit_cloud(rng)
+    val = np.concatenate([c + rng.normal(0, 0.05, (20, 42)) for c in centres]).astype(np.float32)
+    gate = LandmarkGate.fit(x, y, val, quantile=0.99)
+    assert gate is not None and gate.novel(val).mean() <= 0.02
+    wide = LandmarkGate.fit(x, y, val, quantile=0.99, margin=1.5)
+    assert wide.threshold == pytest.approx(1.5 * gate.threshold) and wide.margin == 1.5
+    far = centres[:3] + 1.0  # no digit's shape
+    assert gate.novel(far).all()
+    gate.save(tmp_path / "g.npz")
+    again = LandmarkGate.load(tmp_path / "g.npz")
+    assert again.threshold == pytest.approx(gate.threshold) and again.quantile == 0.99 and again.margin == 1.0
+    assert np.array_equal(again.novel(np.concatenate([val, far])), gate.novel(np.concatenate([val, far])))
+    # too few hands of a digit, or no validation digits: no gate
+    assert LandmarkGate.fit(x[y != 3], y[y != 3], val, 0.99) is None
+    assert LandmarkGate.fit(x, y, val[:0], 0.99) is None
+    (tmp_path / "bad.npz").write_bytes(b"not a zip")
+    with pytest.raises(ValueError, match="bad.npz"):
+        LandmarkGate.load(tmp_path / "bad.npz")
+
+
+class _FixedRunner:
+    def __init__(self, logits):
+        self._logits = np.asarray(logits, np.float32)
+
+    def logits(self, x):
+        return np.repeat(self._logits[None], len(x["crop"]), axis=0)
+
+
+def test_classifier_applies_the_gate_to_every_prediction():
+    from trainer.classifier import Classifier
+    from trainer.gate import LandmarkGate, gate_features
+
+    upright = [_obs(0.0), _obs(10.0)]
+    feats = gate_features(upright)
+    assert feats.shape == (2, 42)
+    # a gate whose only 'digit' shape is the stick hand: a hand with a bent finger is far from it
+    gate = LandmarkGate(np.repeat(feats[:1], 10, axis=0), np.repeat(np.eye(42, dtype=np.float32)[None], 10, axis=0),
+                        threshold=0.01, quantile=0.999)
+    bent = _obs(0.0)
+    bent.landmarks = bent.landmarks.copy()
+    bent.landmarks[8, :2] += (40.0, 0.0)
+    meta = BundleMeta(classes=[*range(10), "not_digit"], upright=True)
+    logits = np.zeros(11, np.float32)
+    logits[4] = 10.0  # the classifier says 4
+    clf = Classifier(meta, _FixedRunner(logits), gate=gate)
+    probs = clf.predict_batch([upright[0], upright[1], bent])
+    assert probs[:2].argmax(axis=1).tolist() == [4, 4]  # the same shape, turned: near, kept
+    assert probs[2].argmax() == 10 and probs[2, 10] == 1.0  # far: not a digit
+    assert Classifier(meta, _FixedRunner(logits)).predict_batch([bent]).argmax() == 4  # no gate: as before
+
+
+def test_bundle_records_the_gate_and_needs_the_not_digit_class():
+    raw = _meta_dict(crop=[64, 64, 3], landmarks=42, upright=True)
+    raw["classes"] = [*range(10), "not_digit"]
+    raw["gate"] = {"file": "landmark_gate.npz", "quantile": 0.999, "threshold": 120.5}
+    meta = BundleMeta.from_dict(raw)
+    assert meta.gate == {"file": "landmark_gate.npz", "quantile": 0.999, "margin": 1.0, "threshold": 120.5}
+    assert BundleMeta.from_dict(json.loads(json.dumps(meta.to_dict()))).gate == meta.gate
+    assert BundleMeta.from_dict(_meta_dict(crop=[64, 64, 3], landmarks=42)).gate is None
+    assert "gate" not in BundleMeta.from_dict(_meta_dict(crop=[64, 64, 3], landmarks=42)).to_dict()
+    with pytest.raises(BundleError, match="gate"):
+        BundleMeta.from_dict({**raw, "classes": list(range(10))})
+    with pytest.raises(BundleError, match="gate.file"):
+        BundleMeta.from_dict({**raw, "gate": {**raw["gate"], "file": "../x.npz"}})
