@@ -34,7 +34,8 @@ from trainer.backgrounds import remove_hand  # noqa: E402
 from trainer.bundle_meta import BundleMeta  # noqa: E402
 from trainer.crops import crop_samples  # noqa: E402
 from trainer.data import dataset_name, scan, scan_negatives  # noqa: E402
-from trainer.hands import CropSettings, read_rgb  # noqa: E402
+from trainer.hands import CropSettings  # noqa: E402
+from trainer.images import read_rgb  # noqa: E402
 from trainer.pipeline import bundle_split  # noqa: E402
 
 HAND_SCALE = (0.8, 1.0)  # pasted hand's height, as a share of the removed hand's crop box side

@@ -147,7 +147,7 @@ def _room_bank(pairs: list[tuple[Sample, HandObservation | None]], size: int, se
     """Room patches (trainer.backgrounds) from the photos of hands that are no digit among
     `pairs` (the training split's originals with their own fits: never a validation or test photo)."""
     from .backgrounds import background_bank
-    from .hands import read_rgb
+    from .images import read_rgb
 
     items = []
     for s, o in pairs:
