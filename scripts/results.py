@@ -18,7 +18,9 @@ alone. Rows:
   was painted out (`scripts/digits_in_rooms.py`), so a model that learned "a room means not a
   digit" shows here;
 - the model shipped before the negatives (10 classes, `assets/model` at the time), on the
-  letters and the rooms, as the baseline.
+  letters and the rooms, as the baseline;
+- the landmark gate (`--landmark-gate 0.999`, an option, not the default): the shipped recipe
+  and the leave-letters-out one with it.
 """
 
 from __future__ import annotations
@@ -76,6 +78,11 @@ def experiments(shared: Path, out: Path, shipped: Path, baseline: Path) -> dict[
     l_test = _test("letters test: shown as a digit", str(letters), "test", "negatives")
     in_rooms = _test("kaggle test in rooms", rooms, "all", variants=False)
     keep, held = letter_folders(letters, out)
+    lo_tests = [_test("kaggle test", kaggle, "test", variants=False),
+                _test("218-signer test", sld, "test", variants=False),
+                _test("unseen letters C, M, Q, Y: shown as a digit", str(held), "all", "negatives"),
+                in_rooms]
+    gate = ["--landmark-gate", "0.999"]
     exps = {
         "shipped: fused, both datasets": {
             "data": [kaggle, sld], "negatives": [str(letters)], "fusion": "fused", "bundle": str(shipped),
@@ -85,11 +92,12 @@ def experiments(shared: Path, out: Path, shipped: Path, baseline: Path) -> dict[
             "tests": [_test("letters test: shown as a digit", str(letters), "test", "negatives", variants=False),
                       in_rooms]},
         "leave-letters-out (C, M, Q, Y unseen): fused, both datasets": {
-            "data": [kaggle, sld], "negatives": [str(keep)], "fusion": "fused",
-            "tests": [_test("kaggle test", kaggle, "test", variants=False),
-                      _test("218-signer test", sld, "test", variants=False),
-                      _test("unseen letters C, M, Q, Y: shown as a digit", str(held), "all", "negatives"),
-                      in_rooms]},
+            "data": [kaggle, sld], "negatives": [str(keep)], "fusion": "fused", "tests": lo_tests},
+        "option landmark gate: fused, both datasets": {
+            "data": [kaggle, sld], "negatives": [str(letters)], "fusion": "fused", "args": gate,
+            "tests": [k_test, s_test, l_test, in_rooms]},
+        "option landmark gate, leave-letters-out (C, M, Q, Y unseen)": {
+            "data": [kaggle, sld], "negatives": [str(keep)], "fusion": "fused", "args": gate, "tests": lo_tests},
     }
     for fusion in ("fused", "crop", "landmarks"):
         # the crop and landmark models were trained when the default was 20 epochs
