@@ -236,3 +236,39 @@ def test_bundle_records_the_gate_and_needs_the_not_digit_class():
         BundleMeta.from_dict({**raw, "classes": list(range(10))})
     with pytest.raises(BundleError, match="gate.file"):
         BundleMeta.from_dict({**raw, "gate": {**raw["gate"], "file": "../x.npz"}})
+
+
+def test_the_bundle_shipped_before_the_negatives_loads_as_before():
+    """assets/model was trained before the tilt, the gate and the "not a digit" class: it reads
+    with none of them, so it predicts exactly as it did."""
+    from _paths import REPO
+
+    meta = BundleMeta.read(REPO / "assets" / "model")
+    if meta.has_not_digit:
+        pytest.skip("assets/model has been replaced by a model trained with negatives")
+    assert meta.tilt is False and meta.gate is None and meta.landmark_features == 42
+    assert "tilt" not in meta.to_dict()["input"] and "gate" not in meta.to_dict()
+
+
+def test_digits_in_rooms_pastes_the_hand_where_the_rooms_hand_was():
+    from digits_in_rooms import paste
+
+    room = np.full((300, 300, 3), 90, np.uint8)
+    hand = np.zeros((400, 400, 3), np.uint8)
+    hand[100:300, 150:250] = (220, 170, 140)  # a 'hand' on black, as the Kaggle photos are
+    out = paste(room, (100.0, 50.0, 150.0), hand, np.random.default_rng(0))
+    assert out.shape == room.shape and out.dtype == np.uint8
+    skin = np.all(np.abs(out.astype(int) - (220, 170, 140)) < 8, axis=-1)
+    ys, xs = np.nonzero(skin)
+    assert skin.sum() > 500
+    assert 150 < xs.mean() < 200 and 100 < ys.mean() < 150  # centred on the old hand's box
+    assert (out[~skin] <= 220).all() and np.all(out[0, 0] == 90)  # the room elsewhere
+    assert paste(room, (100.0, 50.0, 150.0), np.zeros((400, 400, 3), np.uint8), np.random.default_rng(0)) is None
+
+
+def test_results_table_cells_for_digits_and_negatives():
+    from results import cell
+
+    assert cell({"accuracy": 0.9932, "no_hand": {"rate": 0.0}, "datasets": {}}) == "99.3 (100)"
+    neg = {"negatives": {"images": 157, "no_hand": 4, "rate": 0.0064}, "datasets": {}}
+    assert cell(neg) == "0.6% shown (97)"

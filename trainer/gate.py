@@ -17,7 +17,8 @@ the room behind the hand cannot move it.
 
 Stored in a bundle as `landmark_gate.npz` and named in bundle.json (`gate`); the runtime
 classifier (trainer.classifier) applies it to every prediction, so `asl-train evaluate`, the
-bench and the app all see the gated answer.
+bench and the app all see the gated answer. An option (`asl-train train --landmark-gate
+0.999`), not the default: see trainer.pipeline.TrainJob.gate_quantile.
 """
 
 from __future__ import annotations
