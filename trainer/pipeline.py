@@ -196,6 +196,9 @@ def run_training(job: TrainJob, progress: Progress = no_progress, should_stop: S
     tilt = base.tilt if base is not None else job.tilt
 
     train_pairs = [(s, obs_of[s.digest]) for s in parts["train"]]
+    if not any(o is not None for _, o in train_pairs):  # rehearsal alone would teach nothing new
+        raise DataError(f"No training images with a detectable hand in {', '.join(str(p) for p in job.data)}: "
+                        f"{crops.summary()}. Check the data folders.")
     if not with_not_digit:
         rehearsal = [e for e in rehearsal if e.label != NOT_DIGIT]
     for variant in job.train_variants:
