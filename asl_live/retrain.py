@@ -130,9 +130,14 @@ def clean_stale(config: RetrainConfig) -> list[Path]:
 
 
 def load_classifier(path: Path) -> Classifier:
-    """Load a bundle and run one prediction, so the first hand the live view sees pays no set-up."""
+    """Load a bundle and run one prediction, so the first hand the live view sees pays no set-up;
+    its digit drawings for the Practice tab are worked out here too (on the loading thread, not
+    the window's)."""
+    from .practice import digit_templates
+
     classifier = Classifier.load(path)
     classifier.warm_up()
+    digit_templates(str(path))
     return classifier
 
 

@@ -186,7 +186,10 @@ def test_a_round_is_played_recorded_and_shown(qtbot, open_window, synth_video, g
     window = open_window(launch(synth_video.path, good_bundle, hand_model_path))
     assert window.tabs.tabText(0) == "Practice"
     qtbot.waitUntil(lambda: window.session.state.ready, timeout=STARTUP_S * 1000)
+    from asl_live.gui.window_bench import StallWatch
+
     prompts = digit_prompts(synth_video)[:3]
+    watch = StallWatch()
     window.practice.start("Ada", "Digits", prompts=prompts)
     window.session.open_source(synth_video.path)  # from its first frame
     panel = window.practice_panel
@@ -195,6 +198,8 @@ def test_a_round_is_played_recorded_and_shown(qtbot, open_window, synth_video, g
     assert panel.picture._points is not None  # the average hand of that digit is drawn
     qtbot.waitUntil(lambda: not panel.summary.isHidden(), timeout=90_000)  # the video loops until all are signed
     assert "Round done: 3 of 3 signed" in panel.status.text()
+    gaps = watch.stop()
+    assert max(gaps) < 500, f"the window stalled {max(gaps)} ms during the round"  # see test_gui.STALL_LIMIT_MS
     assert panel.summary.rowCount() == 3 and panel.start_button.isEnabled()
 
     with History.open() as history:

@@ -73,17 +73,18 @@ def load_examples(path: str | os.PathLike[str]) -> list[Example]:
     if not path.is_file():
         return []
     try:
-        with np.load(path, allow_pickle=False) as z:
-            jpeg, ends = z["jpeg"], z["ends"]
-            starts = np.concatenate([[0], ends[:-1]]) if len(ends) else ends
-            out = []
-            for i, (a, b) in enumerate(zip(starts, ends)):
-                crop = cv2.imdecode(jpeg[a:b], cv2.IMREAD_COLOR)
-                if crop is None:
-                    raise ValueError(f"crop {i} does not decode")
-                obs = HandObservation(cv2.cvtColor(crop, cv2.COLOR_BGR2RGB), z["landmarks"][i],
-                                      tuple(float(v) for v in z["box"][i]), str(z["handedness"][i]), 1.0)  # type: ignore[arg-type]
-                out.append(Example(int(z["label"][i]), str(z["dataset"][i]), obs))
-            return out
+        with np.load(path, allow_pickle=False) as z:  # each z[key] decompresses its array: read each once
+            jpeg, ends, landmarks, boxes, hands, labels, datasets = (
+                z[k] for k in ("jpeg", "ends", "landmarks", "box", "handedness", "label", "dataset"))
+        starts = np.concatenate([[0], ends[:-1]]) if len(ends) else ends
+        out = []
+        for i, (a, b) in enumerate(zip(starts, ends)):
+            crop = cv2.imdecode(jpeg[a:b], cv2.IMREAD_COLOR)
+            if crop is None:
+                raise ValueError(f"crop {i} does not decode")
+            obs = HandObservation(cv2.cvtColor(crop, cv2.COLOR_BGR2RGB), landmarks[i],
+                                  tuple(float(v) for v in boxes[i]), str(hands[i]), 1.0)  # type: ignore[arg-type]
+            out.append(Example(int(labels[i]), str(datasets[i]), obs))
+        return out
     except (OSError, KeyError, ValueError) as e:
         raise ValueError(f"{path} is damaged ({e})") from None
