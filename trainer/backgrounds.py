@@ -78,3 +78,11 @@ def background_bank(items, size: int, per_photo: int = 4, seed: int = 0) -> np.n
     for rgb, obs in items:
         patches += room_patches(rgb, obs.landmarks, obs.box[2], per_photo, size, rng)
     return np.stack(patches) if patches else np.zeros((0, size, size, 3), np.uint8)
+
+
+def crop_hand_mask(obs, size: int) -> np.ndarray:
+    """(size, size, 1) uint8 mask (1 = hand, forearm included) of an observation's crop, made
+    from its landmarks: where a new background may go behind any hand, not only a black one."""
+    x0, y0, side = obs.box
+    pts = (np.asarray(obs.landmarks, dtype=np.float32)[:, :2] - (x0, y0)) * (size / side)
+    return hand_mask((size, size), pts, grow=0.22)[..., None]

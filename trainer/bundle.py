@@ -71,6 +71,7 @@ def load_keras_model(bundle_dir: str | os.PathLike[str]):
     from .quiet import import_keras
 
     keras = import_keras()
+    from . import model  # noqa: F401  registers the model's own layers (ShapeGate) for loading
 
     path = Path(bundle_dir) / MODEL_FILE
     if not path.is_file():

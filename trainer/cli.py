@@ -78,7 +78,7 @@ def cmd_train(args) -> int:
     out = check_output(args.out)  # before the hand model download and hours of training
     train = replace(TrainSettings(), seed=args.seed if args.train_seed is None else args.train_seed, **{
         k: getattr(args, k) for k in ("epochs", "batch_size", "fusion", "landmark_swap", "grey_landmark_swap", "crop_drop",
-        "tilt_jitter_deg", "room_backgrounds")})
+        "tilt_jitter_deg", "room_backgrounds", "background_swap", "not_digit_from")})
     job = TrainJob(
         data=[Path(d) for d in args.data],
         negatives=[Path(d) for d in args.negatives or []],
@@ -154,7 +154,7 @@ def build_parser() -> argparse.ArgumentParser:
     from .data import SplitSettings
     from .hands import CropSettings
     from .pipeline import TrainJob
-    from .train import FUSIONS, TrainSettings
+    from .train import FUSIONS, NOT_DIGIT_FROM, TrainSettings
     from .variants import TRAIN_VARIANTS, VARIANTS
 
     p = argparse.ArgumentParser(prog="asl-train", description=__doc__.split("\n")[0])
@@ -212,6 +212,13 @@ def build_parser() -> argparse.ArgumentParser:
                    help="share of the new backgrounds behind black-background hands that are patches of real rooms "
                         "from the training split of --negatives (hand painted out) instead of random textures "
                         f"(default {defaults.room_backgrounds:g})")
+    t.add_argument("--background-swap", type=float, default=defaults.background_swap, metavar="P",
+                   help="share of all training examples given a new background behind the hand, cut out along its "
+                        f"landmarks, so where a class's photos were taken is no cue (default {defaults.background_swap:g})")
+    t.add_argument("--not-digit-from", choices=NOT_DIGIT_FROM, default=defaults.not_digit_from,
+                   help="with negatives: what decides 'not a digit': 'landmarks', the hand's shape alone (a crop "
+                        "unlike the training photos cannot turn a digit away), or 'all', crop and landmarks "
+                        f"(default {defaults.not_digit_from})")
     t.add_argument("--landmark-gate", type=_gate_quantile, default=TrainJob.gate_quantile, metavar="Q",
                    help="with negatives: beside the classifier, call a hand 'not a digit' when its landmarks are "
                         "farther from every training digit than a margin times the validation digits' quantile Q; "

@@ -23,13 +23,37 @@ def _conv(x, filters: int, strides: int = 1):
     return layers.Activation("relu")(x)
 
 
+@keras.saving.register_keras_serializable(package="asl_live")
+class ShapeGate(layers.Layer):
+    """[ten digit logits, one not-a-digit logit] -> eleven log-probabilities:
+    P(not a digit) = sigmoid(g), P(digit d) = (1 - sigmoid(g)) * softmax(digits)_d.
+
+    Softmax of the output gives the probabilities back, so training (cross-entropy on logits),
+    temperature scaling and the app treat it like any logits. Only g decides "not a digit";
+    fed by the landmarks alone, a crop that merely looks unlike the training photos (another
+    camera, skin, room) cannot push a digit into "not a digit"."""
+
+    def call(self, inputs):
+        ops = keras.ops
+        digits, g = inputs
+
+        def log_sigmoid(x):  # spelled out in ops every LiteRT build has
+            return -(ops.maximum(-x, 0.0) + ops.log(1.0 + ops.exp(-ops.abs(x))))
+
+        return ops.concatenate([log_sigmoid(-g) + ops.log_softmax(digits, axis=-1), log_sigmoid(g)], axis=-1)
+
+
+
 def build_model(crop_size: int = 64, num_classes: int = NUM_DIGITS, fusion: str = "fused",
-                crop_drop: float = 0.0, landmark_features: int = LANDMARK_FEATURES) -> keras.Model:
+                crop_drop: float = 0.0, landmark_features: int = LANDMARK_FEATURES,
+                not_digit_from: str = "landmarks") -> keras.Model:
     """fusion: "fused" (crop + landmarks), "crop" (CNN only) or "landmarks" (MLP only).
 
     crop_drop (fused only): share of training examples whose whole crop embedding is dropped,
     so the landmarks must name the digit alone; they carry it across datasets, the crop does not.
     landmark_features: width of the landmark input (42, or 44 with the tilt, trainer.features).
+    not_digit_from (eleven classes, a model with landmarks): "landmarks", the not-a-digit score
+    from the landmark branch alone through a ShapeGate, or "all", an eleventh plain logit.
 
     Both inputs always exist so every variant loads and runs through the same code.
     """
@@ -56,8 +80,18 @@ def build_model(crop_size: int = 64, num_classes: int = NUM_DIGITS, fusion: str 
         parts.append(y)
     if not parts:
         raise ValueError(f"unknown fusion {fusion!r}")
+    from .train import NOT_DIGIT_FROM
+
+    if not_digit_from not in NOT_DIGIT_FROM:
+        raise ValueError(f"unknown not_digit_from {not_digit_from!r}")
     z = parts[0] if len(parts) == 1 else layers.Concatenate()(parts)
     z = layers.Dense(128, activation="relu")(z)
     z = layers.Dropout(0.3)(z)
-    logits = layers.Dense(num_classes, name="logits")(z)
-    return keras.Model({"crop": crop_in, "landmarks": lm_in}, logits, name=f"asl_digits_{fusion}")
+    inputs = {"crop": crop_in, "landmarks": lm_in}
+    if num_classes == NUM_DIGITS + 1 and fusion != "crop" and not_digit_from == "landmarks":
+        g = layers.Dense(64, activation="relu")(parts[-1])
+        g = layers.Dense(1, name="not_digit_logit")(layers.Dropout(0.3)(g))
+        logits = ShapeGate(name="logits")([layers.Dense(NUM_DIGITS, name="digit_logits")(z), g])
+    else:
+        logits = layers.Dense(num_classes, name="logits")(z)
+    return keras.Model(inputs, logits, name=f"asl_digits_{fusion}")
