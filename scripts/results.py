@@ -179,13 +179,14 @@ def main() -> int:
 
 
 def cell(r: dict) -> str:
-    """Digits: accuracy % (no hand = error) and, in brackets, % of images with a hand found.
-    Negatives: % shown as a digit and, in brackets, % with a hand found."""
+    """Digits: accuracy % (no hand = error; two decimals, so 98.98 is not read as 99) and, in
+    brackets, % of images with a hand found. Negatives: % shown as a digit and, in brackets, %
+    with a hand found."""
     if "negatives" in r and not r.get("datasets"):
         n = r["negatives"]
         found = 1 - n["no_hand"] / n["images"] if n["images"] else 0.0
         return f"{100 * n['rate']:.1f}% shown ({100 * found:.0f})"
-    return f"{100 * r['accuracy']:.1f} ({100 * (1 - r['no_hand']['rate']):.0f})"
+    return f"{100 * r['accuracy']:.2f} ({100 * (1 - r['no_hand']['rate']):.0f})"
 
 
 def render(out: Path) -> str:

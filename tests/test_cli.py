@@ -105,7 +105,7 @@ def test_the_app_runs_what_keras_trained(good_bundle):
     assert len(observations) >= 8
     from trainer.features import batch_inputs
 
-    x = batch_inputs(observations, clf.upright)
+    x = batch_inputs(observations, clf.upright, clf.meta.tilt)
     x["crop"] = x["crop"].astype(np.float32)
     keras_logits = keras.ops.convert_to_numpy(model(x, training=False))
     np.testing.assert_allclose(clf.logits_batch(observations), keras_logits, atol=1e-3, rtol=1e-3)

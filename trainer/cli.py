@@ -189,15 +189,18 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--train-seed", type=int, metavar="N",
                    help="seed of training only (weights, shuffling, augmentation), the split kept: to see how "
                         "much a figure moves between training runs (default: --seed)")
-    t.add_argument("--landmark-swap", type=float, default=defaults.landmark_swap, metavar="P",
-                   help="share of training examples given another example's landmarks, so the crop "
-                        f"learns to overrule bad landmark fits (default {defaults.landmark_swap})")
-    t.add_argument("--grey-landmark-swap", type=float, default=defaults.grey_landmark_swap, metavar="P",
-                   help="the same for grey examples only: a grey crop then tells the model its landmarks "
-                        f"may be a bad fit (default {defaults.grey_landmark_swap})")
-    t.add_argument("--crop-drop", type=float, default=defaults.crop_drop, metavar="P",
-                   help="fused models: share of training examples seen without their crop, so the landmarks "
-                        f"must name the digit alone (default {defaults.crop_drop})")
+    def share(flag: str, text: str) -> None:
+        """A float option: the share of training examples a TrainSettings knob applies to."""
+        field = flag.lstrip("-").replace("-", "_")
+        t.add_argument(flag, type=float, default=getattr(defaults, field), metavar="P",
+                       help=f"{text} (default {getattr(defaults, field):g})")
+
+    share("--landmark-swap", "share of training examples given another example's landmarks, so the crop learns to "
+                             "overrule bad landmark fits")
+    share("--grey-landmark-swap", "the same for grey examples only: a grey crop then tells the model its landmarks "
+                                  "may be a bad fit")
+    share("--crop-drop", "fused models: share of training examples seen without their crop, so the landmarks must "
+                         "name the digit alone")
     t.add_argument("--limit-per-class", type=int, metavar="N", help="use at most N images per class and dataset")
     t.add_argument("--base-model", metavar="DIR", help="fine-tune this bundle instead of training from scratch")
     t.add_argument("--no-upright", action="store_true",
@@ -208,13 +211,11 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--tilt-jitter", dest="tilt_jitter_deg", type=float, default=defaults.tilt_jitter_deg,
                    metavar="DEG", help="with --tilt: turn each training example's tilt by up to DEG degrees "
                                        f"either way (default {defaults.tilt_jitter_deg:g})")
-    t.add_argument("--room-backgrounds", type=float, default=defaults.room_backgrounds, metavar="P",
-                   help="share of the new backgrounds behind black-background hands that are patches of real rooms "
-                        "from the training split of --negatives (hand painted out) instead of random textures "
-                        f"(default {defaults.room_backgrounds:g})")
-    t.add_argument("--background-swap", type=float, default=defaults.background_swap, metavar="P",
-                   help="share of all training examples given a new background behind the hand, cut out along its "
-                        f"landmarks, so where a class's photos were taken is no cue (default {defaults.background_swap:g})")
+    share("--room-backgrounds", "share of the new backgrounds behind black-background hands that are patches of "
+                                "real rooms from the training split of --negatives (hand painted out) instead of "
+                                "random textures")
+    share("--background-swap", "share of all training examples given a new background behind the hand, cut out "
+                               "along its landmarks, so where a class's photos were taken is no cue")
     t.add_argument("--not-digit-from", choices=NOT_DIGIT_FROM, default=defaults.not_digit_from,
                    help="with negatives: what decides 'not a digit': 'landmarks', the hand's shape alone (a crop "
                         "unlike the training photos cannot turn a digit away), or 'all', crop and landmarks "

@@ -31,7 +31,8 @@ class ShapeGate(layers.Layer):
     Softmax of the output gives the probabilities back, so training (cross-entropy on logits),
     temperature scaling and the app treat it like any logits. Only g decides "not a digit";
     fed by the landmarks alone, a crop that merely looks unlike the training photos (another
-    camera, skin, room) cannot push a digit into "not a digit"."""
+    camera, skin, room) cannot push a digit into "not a digit" (the calibration temperature,
+    over all eleven outputs, lets how the crop splits the digits move it a little)."""
 
     def call(self, inputs):
         ops = keras.ops
