@@ -44,7 +44,6 @@ class ShapeGate(layers.Layer):
         return ops.concatenate([log_sigmoid(-g) + ops.log_softmax(digits, axis=-1), log_sigmoid(g)], axis=-1)
 
 
-
 def build_model(crop_size: int = 64, num_classes: int = NUM_DIGITS, fusion: str = "fused",
                 crop_drop: float = 0.0, landmark_features: int = LANDMARK_FEATURES,
                 not_digit_from: str = "landmarks") -> keras.Model:

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .backgrounds import crop_hand_mask
 from .bundle import load_keras_model, write_bundle
 from .bundle_meta import BundleError, BundleMeta, DataRecord, SplitRecord, TrainingRecord
 from .classes import DIGITS, NOT_DIGIT, NOT_DIGIT_NAME, NUM_DIGITS, SHOW_THRESHOLD
@@ -18,7 +19,6 @@ from .classifier import Classifier
 from .crops import CropResult, crop_samples
 from .data import DataError, Sample, ScanReport, SplitSettings, scan_many, scan_negatives, split
 from .evaluate import NO_HAND, evaluate, evaluate_negatives
-from .backgrounds import crop_hand_mask
 from .examples import HELDOUT_FILE, REHEARSAL_FILE, Example, balanced, load_examples, save_examples
 from .features import batch_inputs
 from .gate import LandmarkGate, gate_features
