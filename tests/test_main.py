@@ -99,6 +99,9 @@ def test_the_real_app_starts_plays_and_closes_cleanly_on_a_signal(sig, synth_vid
     assert proc.returncode == 0, err[-2000:]
     saved = json.loads(settings.read_text())
     assert saved["source"] == str(synth_video.path) and saved["geometry"]
+    # MediaPipe's LiteRT runner now and then notes, while frames run, that it copied a tensor
+    # to align it: a performance note from inside the library, not start-up noise of ours.
+    err = "\n".join(line for line in err.splitlines() if "Input tensor memory is not aligned" not in line)
     assert "Traceback" not in err and not [n for n in NOISE if n in err], err[-2000:]
 
 
