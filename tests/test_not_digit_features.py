@@ -70,13 +70,14 @@ def test_bundle_records_the_tilt_and_older_bundles_read_as_before():
         BundleMeta.from_dict(_meta_dict(crop=[64, 64, 3], landmarks=42, upright=True, tilt=True))
 
 
-def _augmented_tilt(angles_deg, jitter: float, seed: int = 3) -> np.ndarray:
+def _augmented_tilt(angles_deg, jitter: float, seed: int = 3, labels=None, not_digit_jitter=None) -> np.ndarray:
     n = len(angles_deg)
     lm = np.concatenate([np.zeros((n, 42), np.float32),
                          np.stack([np.sin(np.radians(angles_deg)), np.cos(np.radians(angles_deg))], 1)], 1)
     crops = np.full((n, 32, 32, 3), 128, np.uint8)
-    out, _ = _augment_fn(32, seed=seed, tilt=True, tilt_jitter_deg=jitter)(
-        {"crop": crops, "landmarks": lm.astype(np.float32)}, np.zeros((n, 11), np.float32))
+    y = np.eye(11, dtype=np.float32)[np.zeros(n, int) if labels is None else labels]
+    out, _ = _augment_fn(32, seed=seed, tilt=True, tilt_jitter_deg=jitter, not_digit_tilt_jitter_deg=not_digit_jitter)(
+        {"crop": crops, "landmarks": lm.astype(np.float32)}, y)
     x = out["landmarks"].numpy()
     assert x.shape == (n, 44)
     assert np.allclose(np.hypot(x[:, 42], x[:, 43]), 1, atol=1e-5)
@@ -95,11 +96,29 @@ def test_tilt_augmentation_mirrors_with_the_hand_and_jitters_within_bounds():
     assert diff.max() <= 15.0 + 1e-3 and diff.max() > 1.0
 
 
+def test_hands_that_are_no_digit_keep_their_tilt_closer():
+    """A G points sideways: turned as far as a digit's tilt it would look like a leaning 1."""
+    angles = np.zeros(256, np.float32)
+    labels = np.arange(256) % 2 * 10  # every other example "not a digit"
+    got = np.abs(_augmented_tilt(angles, jitter=50.0, labels=labels, not_digit_jitter=10.0))
+    assert got[labels == 10].max() <= 10 + 1e-3 and got[labels == 0].max() > 30
+    same = np.abs(_augmented_tilt(angles, jitter=50.0, labels=labels))  # None: one jitter for all
+    assert same[labels == 10].max() > 30
+
+
 def test_without_the_tilt_the_augmentation_keeps_42_landmark_features():
     lm = np.zeros((4, 42), np.float32)
     out, _ = _augment_fn(32, seed=1)({"crop": np.zeros((4, 32, 32, 3), np.uint8), "landmarks": lm},
                                      np.zeros((4, 10), np.float32))
     assert out["landmarks"].shape == (4, 42)
+
+
+def test_the_not_a_digit_score_starts_at_one_in_eleven():
+    from trainer.model import build_model
+
+    model = build_model(32, 11, landmark_features=LANDMARK_FEATURES)
+    bias = model.get_layer("not_digit_logit").get_weights()[1]
+    assert np.allclose(1 / (1 + np.exp(-bias)), 1 / 11)
 
 
 # -- room backgrounds --------------------------------------------------------------------------

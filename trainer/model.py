@@ -7,6 +7,8 @@ calibration temperature are applied by the inference class.
 
 from __future__ import annotations
 
+import math
+
 from .classes import NUM_DIGITS
 from .features import LANDMARK_FEATURES
 from .quiet import import_keras
@@ -90,7 +92,10 @@ def build_model(crop_size: int = 64, num_classes: int = NUM_DIGITS, fusion: str 
     inputs = {"crop": crop_in, "landmarks": lm_in}
     if num_classes == NUM_DIGITS + 1 and fusion != "crop" and not_digit_from == "landmarks":
         g = layers.Dense(64, activation="relu")(parts[-1])
-        g = layers.Dense(1, name="not_digit_logit")(layers.Dropout(0.3)(g))
+        # Starts at P(not a digit) = 1/11, as an eleventh plain logit would: at 0 (one half) a
+        # model trained briefly on little data calls most hands "not a digit".
+        start = keras.initializers.Constant(-math.log(NUM_DIGITS))
+        g = layers.Dense(1, name="not_digit_logit", bias_initializer=start)(layers.Dropout(0.3)(g))
         logits = ShapeGate(name="logits")([layers.Dense(NUM_DIGITS, name="digit_logits")(z), g])
     else:
         logits = layers.Dense(num_classes, name="logits")(z)
