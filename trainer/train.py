@@ -92,7 +92,8 @@ def _augment_fn(crop_size: int, seed: int, landmark_swap: float = 0.0, grey_land
     With the `tilt` input (sin, cos after the 42 point coordinates): mirrored with the hand,
     turned by up to `tilt_jitter_deg` (`not_digit_tilt_jitter_deg` for "not a digit"). With
     `rooms` (n, size, size, 3) patches of real rooms, `room_share` of the new backgrounds are
-    drawn from them."""
+    drawn from them. An input "mask" (trainer.backgrounds.crop_hand_mask) lets
+    `background_swap` of the examples get a new background behind the hand."""
     import keras
     import tensorflow as tf
 
@@ -140,7 +141,7 @@ def _augment_fn(crop_size: int, seed: int, landmark_swap: float = 0.0, grey_land
         if tilt:
             turn = tf.atan2(x["landmarks"][:, LANDMARK_FEATURES], x["landmarks"][:, LANDMARK_FEATURES + 1])
             turn = tf.where(flip, -turn, turn)  # a mirrored hand leans the other way
-            jitter = tf.fill([n], np.radians(tilt_jitter_deg).astype(np.float32))
+            jitter = np.float32(np.radians(tilt_jitter_deg))
             if not_digit_tilt_jitter_deg is not None and y.shape[-1] == NUM_DIGITS + 1:
                 jitter = tf.where(y[:, NUM_DIGITS] > 0.5, np.float32(np.radians(not_digit_tilt_jitter_deg)), jitter)
             turn = turn + tf.random.uniform([n], -1.0, 1.0) * jitter
@@ -179,23 +180,17 @@ def _augment_fn(crop_size: int, seed: int, landmark_swap: float = 0.0, grey_land
     return augment
 
 
-def make_dataset(inputs: dict[str, np.ndarray], labels: np.ndarray, batch_size: int, training: bool, seed: int = 0,
-                 landmark_swap: float = 0.0, grey_landmark_swap: float = 0.0, tilt_jitter_deg: float = 0.0,
-                 rooms: np.ndarray | None = None, room_share: float = 0.0, background_swap: float = 0.0,
-                 not_digit_tilt_jitter_deg: float | None = None):
-    """Batches of (inputs, labels); training ones augmented. An input "mask" (the hands' masks,
-    trainer.backgrounds.crop_hand_mask) lets `background_swap` of them get new backgrounds."""
+def make_dataset(inputs: dict[str, np.ndarray], labels: np.ndarray, batch_size: int, augment=None, seed: int = 0):
+    """Batches of (inputs, labels): shuffled and passed through `augment` (an `_augment_fn`) for
+    training; as they are otherwise (an input "mask" is then dropped)."""
     import tensorflow as tf
 
     ds = tf.data.Dataset.from_tensor_slices(({k: v for k, v in inputs.items()}, labels))
-    if training:
+    if augment is not None:
         ds = ds.shuffle(len(labels), seed=seed, reshuffle_each_iteration=True)
     ds = ds.batch(batch_size)
-    if training:
-        tilt = inputs["landmarks"].shape[1] > LANDMARK_FEATURES
-        ds = ds.map(_augment_fn(inputs["crop"].shape[1], seed, landmark_swap, grey_landmark_swap, tilt, tilt_jitter_deg,
-                                rooms, room_share, background_swap, not_digit_tilt_jitter_deg),
-                    num_parallel_calls=tf.data.AUTOTUNE)
+    if augment is not None:
+        ds = ds.map(augment, num_parallel_calls=tf.data.AUTOTUNE)
     else:
         ds = ds.map(lambda x, y: ({"crop": tf.cast(x["crop"], tf.float32), "landmarks": x["landmarks"]}, y))
     return ds.prefetch(tf.data.AUTOTUNE)
@@ -250,12 +245,13 @@ def train(
         metrics=["accuracy"],
     )
     one_hot = lambda y: np.eye(num_classes, dtype=np.float32)[y]  # noqa: E731
-    train_ds = make_dataset(train_inputs, one_hot(train_labels), settings.batch_size, settings.augment, settings.seed,
-                            settings.landmark_swap, settings.grey_landmark_swap, settings.tilt_jitter_deg,
-                            rooms, settings.room_backgrounds, settings.background_swap,
-                            settings.not_digit_tilt_jitter_deg)
+    augment = _augment_fn(train_inputs["crop"].shape[1], settings.seed, settings.landmark_swap,
+                          settings.grey_landmark_swap, train_inputs["landmarks"].shape[1] > LANDMARK_FEATURES,
+                          settings.tilt_jitter_deg, rooms, settings.room_backgrounds, settings.background_swap,
+                          settings.not_digit_tilt_jitter_deg) if settings.augment else None
+    train_ds = make_dataset(train_inputs, one_hot(train_labels), settings.batch_size, augment, settings.seed)
     has_val = len(val_labels) > 0
-    val_ds = make_dataset(val_inputs, one_hot(val_labels), 256, False) if has_val else None
+    val_ds = make_dataset(val_inputs, one_hot(val_labels), 256) if has_val else None
     monitor = "val_loss" if has_val else "loss"
     state = {"best": np.inf, "weights": None, "epoch": 0, "stopped": "completed", "wait": 0}
 
