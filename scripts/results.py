@@ -20,7 +20,8 @@ alone. Rows:
 - the model shipped before the negatives (10 classes, `assets/model` at the time), on the
   letters and the rooms, as the baseline;
 - cross-dataset rows of the previous recipe (`--not-digit-from all --background-swap 0
-  --no-tilt`: the crop had a say in "not a digit"), to show what the default recipe fixed;
+  --no-tilt --thumb-jitter 0`: the crop had a say in "not a digit"), to show what the default
+  recipe fixed;
 - crop-only and landmarks-only models (--fusion) beside the fused one.
 """
 
@@ -85,7 +86,7 @@ def experiments(shared: Path, out: Path, shipped: Path, baseline: Path) -> dict[
                 in_rooms]
     # the recipe before issue 11's cross-dataset fix: "not a digit" decided by crop and landmarks
     # alike, no new backgrounds behind every hand, no tilt input
-    previous = ["--not-digit-from", "all", "--background-swap", "0", "--no-tilt"]
+    previous = ["--not-digit-from", "all", "--background-swap", "0", "--no-tilt", "--thumb-jitter", "0"]
     exps = {
         "shipped: fused, both datasets": {
             "data": [kaggle, sld], "negatives": [str(letters)], "fusion": "fused", "bundle": str(shipped),

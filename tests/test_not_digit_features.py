@@ -315,3 +315,27 @@ def test_the_shipped_model_lets_only_the_hand_shape_say_not_a_digit():
     assert np.allclose(raw[0][:, NOT_DIGIT], raw[1][:, NOT_DIGIT], atol=1e-5)
     assert np.allclose(calibrated[0][:, NOT_DIGIT], calibrated[1][:, NOT_DIGIT], atol=0.01)
     assert np.abs(raw[0][:, :NOT_DIGIT] - raw[1][:, :NOT_DIGIT]).max() > 1e-3
+
+
+def _thumb_to_index_angles(labels, thumb_jitter: float) -> np.ndarray:
+    """Unsigned angle (degrees) between the thumb (1 -> 4) and the index (5 -> 8) after the
+    augmentation: mirroring, turning and scaling the whole hand keep it; the thumb jitter not."""
+    n = len(labels)
+    pts = np.zeros((n, 21, 2), np.float32)
+    pts[:, 2:5, 1] = np.array([10.0, 20.0, 30.0])  # thumb straight up from its base (landmark 1 at 0, 0)
+    pts[:, 5:9, 0] = np.array([10.0, 20.0, 30.0, 40.0])  # index along x
+    y = np.eye(11, dtype=np.float32)[labels]
+    out, _ = _augment_fn(32, seed=5, thumb_jitter_deg=thumb_jitter)(
+        {"crop": np.full((n, 32, 32, 3), 128, np.uint8), "landmarks": pts.reshape(n, 42)}, y)
+    x = out["landmarks"].numpy().reshape(n, 21, 2)
+    thumb, index = x[:, 4] - x[:, 1], x[:, 8] - x[:, 5]
+    cos = (thumb * index).sum(1) / np.linalg.norm(thumb, axis=1) / np.linalg.norm(index, axis=1)
+    return np.degrees(np.arccos(np.clip(cos, -1, 1)))
+
+
+def test_digits_thumbs_turn_about_their_base_and_no_digit_keeps_its_thumb():
+    labels = np.arange(256) % 2 * 10  # every other example "not a digit"
+    turned = np.abs(_thumb_to_index_angles(labels, thumb_jitter=25.0) - 90)
+    assert turned[labels == 0].max() <= 25 + 1 and turned[labels == 0].max() > 15
+    assert turned[labels == 10].max() < 1  # only the landmark noise
+    assert np.abs(_thumb_to_index_angles(labels, thumb_jitter=0.0) - 90).max() < 1  # 0 turns it off

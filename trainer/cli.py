@@ -79,7 +79,7 @@ def cmd_train(args) -> int:
     train = replace(TrainSettings(), seed=args.seed if args.train_seed is None else args.train_seed, **{
         k: getattr(args, k) for k in ("epochs", "batch_size", "fusion", "landmark_swap", "grey_landmark_swap", "crop_drop",
         "tilt_jitter_deg", "room_backgrounds", "background_swap", "not_digit_from",
-        "not_digit_tilt_jitter_deg")})
+        "not_digit_tilt_jitter_deg", "thumb_jitter_deg")})
     job = TrainJob(
         data=[Path(d) for d in args.data],
         negatives=[Path(d) for d in args.negatives or []],
@@ -216,6 +216,9 @@ def build_parser() -> argparse.ArgumentParser:
                    default=defaults.not_digit_tilt_jitter_deg, metavar="DEG",
                    help="the same for the hands that are no digit: small, as G, H, P, Q are told from a 1 or 2 "
                         f"by pointing sideways (default {defaults.not_digit_tilt_jitter_deg:g})")
+    t.add_argument("--thumb-jitter", dest="thumb_jitter_deg", type=float, default=defaults.thumb_jitter_deg,
+                   metavar="DEG", help="turn each digit's thumb about its base by up to DEG degrees either way, so "
+                                       f"where a signer rests the thumb is no cue (default {defaults.thumb_jitter_deg:g})")
     share("--room-backgrounds", "share of the new backgrounds behind black-background hands that are patches of "
                                 "real rooms from the training split of --negatives (hand painted out) instead of "
                                 "random textures")
