@@ -165,7 +165,7 @@ def _augment_fn(crop_size: int, seed: int, landmark_swap: float = 0.0, grey_land
                 jitter = tf.where(y[:, NUM_DIGITS] > 0.5, np.float32(np.radians(not_digit_tilt_jitter_deg)), jitter)
             turn = turn + tf.random.uniform([n], -1.0, 1.0) * jitter
             tilt_sc = tf.stack([tf.sin(turn), tf.cos(turn)], axis=-1)
-        if thumb_jitter_deg > 0:  # ops added only when used: the default draws stay as they were
+        if thumb_jitter_deg > 0:  # no ops at 0, so --thumb-jitter 0 draws what the recipe before it drew
             th = np.float32(np.radians(thumb_jitter_deg))
             a = tf.random.uniform([n], -th, th)
             if y.shape[-1] == NUM_DIGITS + 1:
