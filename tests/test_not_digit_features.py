@@ -309,12 +309,14 @@ def test_the_shipped_model_lets_only_the_hand_shape_say_not_a_digit():
         pytest.skip("assets/model predates the shape gate")
     runner, rng = LiteRunner(REPO / "assets" / "model" / "model.tflite"), np.random.default_rng(0)
     lm = rng.normal(0, 0.5, (8, meta.landmark_features)).astype(np.float32)
-    logits = [runner.logits({"crop": rng.integers(0, 255, (8, 64, 64, 3)).astype(np.float32), "landmarks": lm})
-              for _ in range(2)]
+    crops = [np.zeros((8, 64, 64, 3), np.float32), rng.integers(0, 255, (8, 64, 64, 3)).astype(np.float32)]
+    logits = [runner.logits({"crop": crop, "landmarks": lm}) for crop in crops]  # a black crop, then noise
     raw, calibrated = [[softmax(z, t) for z in logits] for t in (1.0, meta.temperature)]
     assert np.allclose(raw[0][:, NOT_DIGIT], raw[1][:, NOT_DIGIT], atol=1e-5)
     assert np.allclose(calibrated[0][:, NOT_DIGIT], calibrated[1][:, NOT_DIGIT], atol=0.01)
-    assert np.abs(raw[0][:, :NOT_DIGIT] - raw[1][:, :NOT_DIGIT]).max() > 1e-3
+    # the crop moves how the digits share what "not a digit" leaves (random landmarks leave little)
+    share = [p[:, :NOT_DIGIT] / p[:, :NOT_DIGIT].sum(1, keepdims=True) for p in raw]
+    assert np.abs(share[0] - share[1]).max() > 1e-3  # 0.010 for the shipped bundle
 
 
 def _thumb_to_index_angles(labels, thumb_jitter: float) -> np.ndarray:
