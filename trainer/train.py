@@ -57,7 +57,7 @@ class TrainSettings:
     # like an S fist with the index up), and a fist's thumb is what tells it from some digits,
     # so a model that saw one style took the other's 1s for "not a digit". Kaggle only, full
     # recipe -> the 218 signers' validation split: 96.96% without (training seed 1234); with 25,
-    # 98.31% and 98.99% (seeds 1234, 7), letters' validation split shown as a digit 0.6%, 1.9%.
+    # 98.99% (seed 7; 98.31% for seed 1234 with a draft of it), letters' val shown as a digit 1.9% (0.6%).
     # 218 signers only -> Kaggle validation split 99.54% (100% without), letters 0.0% (1.3%).
     thumb_jitter_deg: float = 25.0
     # Share of the new backgrounds put behind black-background hands that are patches of real
