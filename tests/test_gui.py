@@ -114,6 +114,30 @@ def test_latest_slot_keeps_only_the_newest() -> None:
     assert slot.take(timeout=5) == 4  # a waiting consumer wakes when an item arrives
 
 
+def test_a_task_is_over_when_its_ending_slot_runs(qtbot) -> None:
+    """The slot that re-enables a button may start the next task of that name at once (the
+    window's "Use it anyway" right after a retrain ends); close still waits for every thread."""
+    from asl_live.gui.tasks import TaskRunner
+
+    runner = TaskRunner()
+    seen: dict[str, object] = {}
+
+    def after_first(_result: object) -> None:
+        seen["first"] = runner.get("job")
+        seen["second"] = runner.start("job", lambda _t: time.sleep(0.3) or 2,
+                                      succeeded=lambda r: seen.setdefault("result", r))
+
+    for ending, fn in (("succeeded", lambda _t: 1), ("failed", lambda _t: 1 / 0)):
+        seen.clear()
+        runner.start("job", fn, **{ending: after_first})
+        qtbot.waitUntil(lambda: "second" in seen, timeout=5_000)
+        assert seen["first"] is None and runner.get("job") is seen["second"]
+        runner.stop_all()
+        assert seen["second"].isFinished()
+        qtbot.waitUntil(lambda: runner.get("job") is None and "result" in seen, timeout=5_000)
+        assert seen["result"] == 2
+
+
 def test_retrain_plan(tmp_path: Path) -> None:
     from asl_live.retrain import RetrainConfig, plan
 

@@ -72,3 +72,33 @@ def test_promote_replaces_the_model_in_use_whole(tmp_path):
     assert promote(candidate, out) == out
     assert (out / "bundle.json").read_text() == "new" and not candidate.exists()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["retrained"]
+
+
+def test_the_comparison_and_the_live_view_can_share_the_model_in_use(shipped):
+    """Retrain compares on the model in use (batches of 64) on its task thread while the live
+    thread predicts one hand a frame with it; neither may fail or get the other's answers."""
+    import threading
+
+    model, heldout = shipped
+    observations = [e.observation for e in heldout]
+    one = model.predict_batch(observations[:1])[0]
+    expected = model.predict_batch(observations[:64])
+    errors: list[BaseException] = []
+    stop = threading.Event()
+
+    def live() -> None:
+        try:
+            while not stop.is_set():
+                np.testing.assert_allclose(model.predict_batch(observations[:1])[0], one, atol=1e-5)
+        except BaseException as e:  # noqa: BLE001 - reported by the main thread
+            errors.append(e)
+
+    thread = threading.Thread(target=live)
+    thread.start()
+    try:
+        for _ in range(40):
+            np.testing.assert_allclose(model.predict_batch(observations[:64]), expected, atol=1e-5)
+    finally:
+        stop.set()
+        thread.join()
+    assert not errors, errors[0]

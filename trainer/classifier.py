@@ -9,6 +9,7 @@ exactly what the app runs. One hand (a live frame) costs well under a millisecon
 from __future__ import annotations
 
 import os
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -30,7 +31,13 @@ def softmax(logits: np.ndarray, temperature: float = 1.0) -> np.ndarray:
 
 
 class LiteRunner:
-    """A LiteRT interpreter for the two-input model ("crop", "landmarks") -> logits."""
+    """A LiteRT interpreter for the two-input model ("crop", "landmarks") -> logits.
+
+    One model serves several threads at once (the live view predicts one hand a frame while
+    Retrain compares on the same model in batches), and an interpreter is not thread-safe:
+    resizing it while another thread runs it raises, and interleaved set/invoke/get would
+    hand one thread the other's answers. So each call holds the runner's lock.
+    """
 
     def __init__(self, path: str | os.PathLike[str], threads: int = 1) -> None:
         from ai_edge_litert.interpreter import Interpreter
@@ -49,19 +56,22 @@ class LiteRunner:
             raise BundleError(f"{path} is not an asl-live model (inputs {[d['name'] for d in details]}).")
         self._output = self._it.get_output_details()[0]["index"]
         self._batch = 1
+        self._lock = threading.Lock()
         self.path = path
 
     def logits(self, x: dict[str, np.ndarray]) -> np.ndarray:
         n = len(x["crop"])
-        if n != self._batch:
+        inputs = {name: np.ascontiguousarray(x[name], dtype=np.float32) for name in self._inputs}
+        with self._lock:
+            if n != self._batch:
+                for name, index in self._inputs.items():
+                    self._it.resize_tensor_input(index, [n, *inputs[name].shape[1:]])
+                self._it.allocate_tensors()
+                self._batch = n
             for name, index in self._inputs.items():
-                self._it.resize_tensor_input(index, [n, *x[name].shape[1:]])
-            self._it.allocate_tensors()
-            self._batch = n
-        for name, index in self._inputs.items():
-            self._it.set_tensor(index, np.ascontiguousarray(x[name], dtype=np.float32))
-        self._it.invoke()
-        return self._it.get_tensor(self._output).copy()
+                self._it.set_tensor(index, inputs[name])
+            self._it.invoke()
+            return self._it.get_tensor(self._output).copy()
 
 
 class Classifier:

@@ -64,29 +64,43 @@ class Task(QThread):
 
 
 class TaskRunner(QObject):
-    """The window's running tasks by name: one of each at a time, all stopped on close."""
+    """The window's running tasks by name: one of each at a time, all stopped on close.
+
+    A task leaves the by-name registry as soon as it ends (before its succeeded, failed or
+    cancelled slot runs), so what that slot enables can start the next task of that name at
+    once; its thread is still waited for on close until it has really finished.
+    """
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._tasks: dict[str, Task] = {}
+        self._threads: set[Task] = set()
 
     def start(self, name: str, fn: Callable[[Task], Any], *, succeeded: Callable | None = None,
               failed: Callable | None = None, cancelled: Callable | None = None,
               progressed: Callable | None = None, logged: Callable | None = None) -> Task:
         """Run `fn` as task `name`, its signals connected to the given slots first."""
         task = Task(fn, name, self)
+
+        def ended(*_: object) -> None:
+            if self._tasks.get(name) is task:
+                del self._tasks[name]
+
+        for signal in (task.succeeded, task.failed, task.cancelled):
+            signal.connect(ended)  # connected first, so it runs before the caller's slot
         for signal, slot in ((task.succeeded, succeeded), (task.failed, failed), (task.cancelled, cancelled),
                              (task.progressed, progressed), (task.logged, logged)):
             if slot is not None:
                 signal.connect(slot)
         self._tasks[name] = task
+        self._threads.add(task)
 
-        def done() -> None:
-            if self._tasks.get(name) is task:
-                del self._tasks[name]
+        def finished() -> None:
+            ended()
+            self._threads.discard(task)
             task.deleteLater()
 
-        task.finished.connect(done)
+        task.finished.connect(finished)
         task.start()
         return task
 
@@ -95,7 +109,7 @@ class TaskRunner(QObject):
 
     def stop_all(self, timeout_ms: int = 60_000) -> None:
         """Cancel every task and wait for each (training stops at its next batch)."""
-        tasks = list(self._tasks.values())
+        tasks = list(self._threads)
         for task in tasks:
             task.cancel()
         for task in tasks:
