@@ -1,4 +1,4 @@
-"""`asl-train`: fetch the data, train a model bundle, evaluate one. Headless, for any machine.
+"""`asl-train`: fetch the data, train a model bundle, average training runs, evaluate a bundle. Headless, for any machine.
 
 Exit codes: 0 success, 1 failure while working, 2 bad input or missing prerequisite
 (no data, no credentials, no hand model, unusable bundle, an --out that must not be
@@ -100,6 +100,22 @@ def cmd_train(args) -> int:
     meta = run_training(job, progress=TextProgress(), should_stop=_stop_on_ctrl_c(), log=_log)
     print(bundle_report(meta))
     print(f"Model bundle written to {job.out}")
+    return 0
+
+
+def cmd_average(args) -> int:
+    from .bundle import bundle_report
+    from .ensemble import run_ensemble
+    from .outdir import check_output
+    from .progress import TextProgress
+
+    out = check_output(args.out)
+    meta = run_ensemble([Path(m) for m in args.model], [Path(d) for d in args.data], _hand_model(args), out,
+                        [Path(d) for d in args.negatives or []],
+                        cache_root=Path(args.cache_dir) if args.cache_dir else None, progress=TextProgress(),
+                        should_stop=_stop_on_ctrl_c(), log=_log)
+    print(bundle_report(meta))
+    print(f"Model bundle written to {out}")
     return 0
 
 
@@ -238,6 +254,13 @@ def build_parser() -> argparse.ArgumentParser:
                    help="also train on the landmarker's crops of these altered copies of the training images "
                         f"(default {','.join(TRAIN_VARIANTS)}; 'none' for the originals only)")
     t.set_defaults(func=cmd_train)
+
+    a = sub.add_parser("average", help="average several training runs of one recipe into one bundle")
+    common(a)
+    a.add_argument("--model", action="append", required=True, metavar="DIR",
+                   help="a bundle trained on --data/--negatives (repeat: two or more, e.g. other --train-seed)")
+    a.add_argument("--out", required=True, metavar="DIR", help="bundle folder to write (replaced atomically)")
+    a.set_defaults(func=cmd_average)
 
     e = sub.add_parser("evaluate", help="evaluate a model bundle on image folders")
     common(e, data_required=False)

@@ -175,6 +175,22 @@ def _fit_gate(train_pairs, val_pairs, quantile: float, margin: float = 1.0) -> L
     return LandmarkGate.fit(x, y, xv, quantile, margin)
 
 
+def finish_bundle(tmp: Path, classifier: Classifier, meta: BundleMeta, test_crops: CropResult,
+                  history: dict[str, list[float]]) -> None:
+    """Score the exported model on the held-out split, as the app will run it, into `meta`,
+    and draw the bundle's plots into the staging folder `tmp`."""
+    figures = score(classifier, test_crops) if test_crops.samples else {"datasets": {}}
+    meta.metrics["test"] = figures["datasets"]
+    meta.metrics.pop("negatives", None)
+    if "negatives" in figures:
+        meta.metrics["negatives"] = figures["negatives"]
+    plot_history(history, tmp / "training.png")
+    tests = meta.metrics["test"]
+    if tests:
+        key = "all" if "all" in tests else next(iter(tests))
+        plot_confusion(tests[key], tmp / "confusion.png", f"Held-out test ({key})")
+
+
 def run_training(job: TrainJob, progress: Progress = no_progress, should_stop: ShouldStop = never_stop,
                  log=print) -> BundleMeta:
     """Train and write the bundle; returns its metadata. Raises Cancelled if stopped before a
@@ -267,21 +283,12 @@ def run_training(job: TrainJob, progress: Progress = no_progress, should_stop: S
     test_crops = CropResult(samples=parts["test"], observations=[obs_of[s.digest] for s in parts["test"]])
 
     def finish(tmp: Path, classifier: Classifier) -> None:
-        """Score the exported model on the held-out split, as the app will run it."""
-        figures = score(classifier, test_crops) if parts["test"] else {"datasets": {}}
-        meta.metrics = {"test": figures["datasets"]}
-        if "negatives" in figures:
-            meta.metrics["negatives"] = figures["negatives"]
+        finish_bundle(tmp, classifier, meta, test_crops, result.history)
         seed = job.split.seed
         save_examples(tmp / HELDOUT_FILE, _keep(_examples(list(zip(test_crops.samples, test_crops.observations))),
                                                 base_heldout, HELDOUT_PER_CLASS, seed))
         save_examples(tmp / REHEARSAL_FILE, _keep(_examples([(s, obs_of[s.digest]) for s in parts["train"]]),
                                                   rehearsal, REHEARSAL_PER_CLASS, seed))
-        plot_history(result.history, tmp / "training.png")
-        tests = meta.metrics["test"]
-        if tests:
-            key = "all" if "all" in tests else next(iter(tests))
-            plot_confusion(tests[key], tmp / "confusion.png", f"Held-out test ({key})")
         meta.training.wall_time_s = round(time.monotonic() - started, 1)
 
     gate = None

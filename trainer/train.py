@@ -219,19 +219,20 @@ def make_dataset(inputs: dict[str, np.ndarray], labels: np.ndarray, batch_size: 
     return ds.prefetch(tf.data.AUTOTUNE)
 
 
+def nll(logits: np.ndarray, labels: np.ndarray, temperature: float = 1.0) -> float:
+    """Mean negative log-likelihood of the labels at a temperature."""
+    z = logits / temperature
+    z = z - z.max(axis=1, keepdims=True)
+    return float(-np.mean(z[np.arange(len(labels)), labels] - np.log(np.exp(z).sum(axis=1))))
+
+
 def fit_temperature(logits: np.ndarray, labels: np.ndarray) -> float:
     """Temperature that minimises the validation negative log-likelihood, so the app's
     confidence threshold means what it says."""
     if len(labels) == 0:
         return 1.0
-    best_t, best_nll = 1.0, np.inf
-    for t in np.exp(np.linspace(np.log(0.25), np.log(8.0), 161)):
-        z = logits / t
-        z = z - z.max(axis=1, keepdims=True)
-        nll = -np.mean(z[np.arange(len(labels)), labels] - np.log(np.exp(z).sum(axis=1)))
-        if nll < best_nll:
-            best_t, best_nll = float(t), nll
-    return best_t
+    grid = np.exp(np.linspace(np.log(0.25), np.log(8.0), 161))
+    return float(min(grid, key=lambda t: nll(logits, labels, t)))
 
 
 def train(
