@@ -39,8 +39,17 @@ BENCH_STAGES = (*STAGES, "draw", "frame")  # "frame" = process + draw, what one 
 
 
 def peak_rss_mb() -> float:
-    """This process's peak resident memory so far, MB (Linux reports KiB, macOS bytes)."""
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    """This process's peak resident memory so far, MB.
+
+    On Linux the memory's own high-water mark (VmHWM): getrusage's ru_maxrss survives exec, so
+    a process started by a big one (vfork, then exec) would report its parent's size."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024  # kB
+    except OSError:
+        pass
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # Linux KiB, macOS bytes
     return peak / (1 << 20) if sys.platform == "darwin" else peak / 1024
 
 

@@ -203,3 +203,16 @@ def test_held_out_hand_images_exclude_training_split(kaggle_root, quick_bundle):
     trained = {s.path for which in ("train", "val") for s in bundle_split(meta, samples, which)}
     assert not trained & {p for paths in unseen.values() for p in paths}
     assert n_all - n_unseen == len(trained)
+
+
+def test_peak_memory_is_the_process_own_not_its_parents():
+    """Started from a big process (pytest with TensorFlow loaded is 1.6 GB), the bench must not
+    report the parent's size: ru_maxrss survives exec, the memory's own high-water mark does not."""
+    code = ("import subprocess, sys\n"
+            "big = bytearray(800 << 20)\n"
+            "big[::4096] = b'x' * len(big[::4096])\n"
+            "print(subprocess.run([sys.executable, '-c', 'from asl_live.bench import peak_rss_mb; print(peak_rss_mb())'],"
+            " capture_output=True, text=True, check=True).stdout)")
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, timeout=120)
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert 5 < float(run.stdout.split()[-1]) < 400
