@@ -252,6 +252,24 @@ def _lines(stream, into: queue.Queue) -> None:
     into.put(None)
 
 
+def test_a_bundle_write_removes_what_killed_writers_left_and_nothing_else(tmp_path):
+    """A hard kill mid-write (`train`, `average`) leaves a hidden staging folder; the next write of
+    that bundle removes it. A live writer's folder and another bundle's ("out.2") are left alone."""
+    from trainer.atomicio import atomic_dir
+
+    finished = subprocess.Popen(["true"])
+    finished.wait()  # a process that has ended: its pid names a dead writer
+    dead = tmp_path / f".out.{finished.pid}.abc"
+    kept = [tmp_path / f".out.{os.getpid()}.xyz", tmp_path / f".out.2.{finished.pid}.abc"]
+    for d in (dead, *kept):
+        d.mkdir()
+        (d / "model.keras").write_bytes(b"half written")
+    with atomic_dir(tmp_path / "out") as tmp:
+        (tmp / "bundle.json").write_text("{}")
+    assert not dead.exists() and all(d.exists() for d in kept)
+    assert (tmp_path / "out" / "bundle.json").read_text() == "{}"
+
+
 def test_ctrl_c_keeps_the_best_epoch_beside_out_and_exits_130(tmp_path, trained):
     out = tmp_path / "model"
     shutil.copytree(trained, out)

@@ -64,10 +64,12 @@ def atomic_dir(target: str | os.PathLike[str]) -> Iterator[Path]:
     Used for model bundles and datasets: readers see the old folder or the new one, never a
     mix. The old one is moved to `<target>.previous` and removed only once the new one is in
     place, so a crash between the two renames leaves it there to recover. The staging folder
-    is `.<target>.<pid>.<random>`: `clean_stale_staging` removes those of dead processes.
+    is `.<target>.<pid>.<random>`; those of dead processes (a hard kill mid-write) are removed
+    first (`clean_stale_staging`).
     """
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
+    clean_stale_staging(target)
     tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.{os.getpid()}.", dir=target.parent))
     os.chmod(tmp, 0o777 & ~_umask())
     try:
@@ -98,8 +100,9 @@ def clean_stale_staging(target: str | os.PathLike[str]) -> list[Path]:
     if not target.parent.is_dir():
         return removed
     for path in target.parent.glob(f".{target.name}.*"):
-        pid = path.name[len(target.name) + 2:].split(".", 1)[0]
-        if path.is_dir() and pid.isdigit() and not _alive(int(pid)):
+        pid, *rest = path.name[len(target.name) + 2:].split(".")
+        # exactly <pid>.<random>: ".avg.2.<pid>.<random>" is the staging folder of "avg.2"
+        if path.is_dir() and pid.isdigit() and len(rest) == 1 and not _alive(int(pid)):
             shutil.rmtree(path, ignore_errors=True)
             removed.append(path)
     return removed
