@@ -362,3 +362,24 @@ def test_download_without_credentials_exits_2_and_writes_nothing(tmp_path, monke
     assert main(["download", "--dest", str(dest)]) == 2
     assert "No Kaggle credentials found" in capsys.readouterr().err
     assert not dest.exists() or not any(dest.iterdir())
+
+
+def test_holdout_fold_trains_without_those_signers_and_evaluate_scores_them(tmp_path, trained, capsys):
+    out = tmp_path / "fold"
+    assert main(["train", "--data", str(SLD), "--hand-model", str(HAND_MODEL), "--out", str(out),
+                 "--limit-per-class", "12", "--epochs", "1", "--train-variants", "none",
+                 "--holdout-fold", "2/3"]) == 0
+    split = json.loads((out / "bundle.json").read_text())["data"]["split"]
+    assert (split["folds"], split["fold"]) == (3, 2) and split["images"]["fold"] > 0
+    capsys.readouterr()
+    assert main(["evaluate", "--model", str(out), "--data", str(SLD), "--split", "fold", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["split"] == "fold" and report["images"] == split["images"]["fold"]
+    # a bundle trained without folds held none out: said so, exit 2
+    assert main(["evaluate", "--model", str(trained), "--data", str(SLD), "--split", "fold"]) == 2
+    assert "--holdout-fold" in capsys.readouterr().err
+    for bad in ("4/3", "1/1", "x"):
+        with pytest.raises(SystemExit) as stop:
+            main(["train", "--data", str(SLD), "--out", str(tmp_path / "o"), "--holdout-fold", bad])
+        assert stop.value.code == 2
+    assert not (tmp_path / "o").exists()

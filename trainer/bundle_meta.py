@@ -38,6 +38,8 @@ class SplitRecord:
     test: float
     seed: int
     images: dict[str, int] = field(default_factory=dict)
+    folds: int = 0  # trainer.data.SplitSettings.folds / fold: signers held out for cross-validation
+    fold: int = 0
 
 
 @dataclass
@@ -111,7 +113,8 @@ class BundleMeta:
                 "scan": self.data.scan, "crops": self.data.crops,
                 "split": None if self.data.split is None else {
                     "val": self.data.split.val, "test": self.data.split.test, "seed": self.data.split.seed,
-                    "images": self.data.split.images},
+                    "images": self.data.split.images,
+                    **({"folds": self.data.split.folds, "fold": self.data.split.fold} if self.data.split.folds else {})},
                 "limit_per_class": self.data.limit_per_class,
                 "train_variants": self.data.train_variants,
                 "negatives": self.data.negatives,
@@ -179,7 +182,8 @@ class BundleMeta:
                 datasets=data.get("datasets", dict, default={}),
                 split=None if split is None else SplitRecord(
                     val=split.fraction("val"), test=split.fraction("test"), seed=split.get("seed", int, required=True),
-                    images=split.get("images", dict, default={})),
+                    images=split.get("images", dict, default={}),
+                    folds=split.get("folds", int, default=0), fold=split.get("fold", int, default=0)),
                 limit_per_class=data.get("limit_per_class", int, default=None),
                 train_variants=data.get("train_variants", list, default=[]),
                 negatives=data.get("negatives", list, default=[]),

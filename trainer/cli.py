@@ -86,7 +86,7 @@ def cmd_train(args) -> int:
         out=out,
         hand_model=_hand_model(args),
         crop=CropSettings(size=args.crop_size),
-        split=SplitSettings(seed=args.seed),
+        split=SplitSettings(seed=args.seed, folds=args.holdout_fold[1], fold=args.holdout_fold[0]),
         train=train,
         limit_per_class=args.limit_per_class,
         cache_root=Path(args.cache_dir) if args.cache_dir else None,
@@ -158,6 +158,17 @@ def _variant_list(text: str) -> tuple[str, ...]:
     return names
 
 
+def _fold(text: str) -> tuple[int, int]:
+    """"K/N" -> (K, N): fold K of N."""
+    try:
+        k, n = (int(v) for v in text.split("/"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected K/N, e.g. 1/3, not {text!r}") from None
+    if not (n >= 2 and 1 <= k <= n):
+        raise argparse.ArgumentTypeError(f"fold {text}: need N >= 2 and 1 <= K <= N")
+    return k, n
+
+
 def _gate_quantile(text: str) -> float | None:
     if text.strip().lower() in ("off", "none", "0"):
         return None
@@ -203,6 +214,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="model inputs: crop CNN + landmarks (default), crop only, landmarks only")
     t.add_argument("--seed", type=int, default=SplitSettings.seed,
                    help="seed of the train/validation/test split and of training")
+    t.add_argument("--holdout-fold", type=_fold, default=(0, 0), metavar="K/N",
+                   help="cross-validation over signers: leave fold K of N of the training split's signers "
+                        "(datasets with participant ids) out of training; `evaluate --split fold` scores them")
     t.add_argument("--train-seed", type=int, metavar="N",
                    help="seed of training only (weights, shuffling, augmentation), the split kept: to see how "
                         "much a figure moves between training runs (default: --seed)")
@@ -265,9 +279,10 @@ def build_parser() -> argparse.ArgumentParser:
     e = sub.add_parser("evaluate", help="evaluate a model bundle on image folders")
     common(e, data_required=False)
     e.add_argument("--model", required=True, metavar="DIR", help="model bundle folder")
-    e.add_argument("--split", choices=["all", "test", "val"], default="all",
+    e.add_argument("--split", choices=["all", "test", "val", "fold"], default="all",
                    help="all images (default), or only the held-out test split the bundle was trained with "
-                        "(val: its validation split, where settings are chosen)")
+                        "(val: its validation split, where settings are chosen; fold: the signers it held out "
+                        "with --holdout-fold)")
     e.add_argument("--negatives-split", choices=["all", "test", "val"],
                    help="split of --negatives to score (default: the held-out test split when the bundle was "
                         "trained on that folder, else every image)")

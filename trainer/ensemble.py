@@ -65,7 +65,8 @@ def _same_recipe_data(metas: list[BundleMeta], paths: list[Path]) -> None:
         "crop settings": lambda m: m.crop_settings.to_dict(),
         "landmark input": lambda m: (m.upright, m.tilt, m.landmark_features),
         "train/validation/test split": lambda m: m.data.split and (m.data.split.val, m.data.split.test,
-                                                                   m.data.split.seed),
+                                                                   m.data.split.seed, m.data.split.folds,
+                                                                   m.data.split.fold),
         "data": lambda m: (m.data.fingerprint, m.data.limit_per_class),
     }
     for what, key in keys.items():
@@ -104,7 +105,7 @@ def run_ensemble(members: list[Path], roots: list[Path], hand_model: Path, out: 
     if _fingerprint(crops.samples) != first.data.fingerprint:
         raise BundleError(f"the images in {', '.join(map(str, [*roots, *negatives]))} are not those the runs were "
                           "trained on (their fingerprint differs): give the same --data and --negatives folders.")
-    settings = SplitSettings(first.data.split.val, first.data.split.test, first.data.split.seed)
+    settings = SplitSettings.from_record(first.data.split)
     parts = split(crops.samples, settings)
     obs_of = {s.digest: o for s, o in zip(crops.samples, crops.observations)}
     xva, yva = _inputs([(s, obs_of[s.digest]) for s in parts["val"]], first.upright, first.tilt)

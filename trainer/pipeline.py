@@ -271,7 +271,8 @@ def run_training(job: TrainJob, progress: Progress = no_progress, should_stop: S
             roots=[str(p) for p in job.data],
             fingerprint=_fingerprint(crops.samples),
             datasets={k: int(v) for k, v in zip(*np.unique([s.dataset for s in crops.samples], return_counts=True))},
-            split=SplitRecord(job.split.val, job.split.test, job.split.seed, {k: len(v) for k, v in parts.items()}),
+            split=SplitRecord(job.split.val, job.split.test, job.split.seed, {k: len(v) for k, v in parts.items()},
+                              job.split.folds, job.split.fold),
             limit_per_class=job.limit_per_class,
             train_variants=list(job.train_variants),
             negatives=[str(p) for p in job.negatives],
@@ -317,7 +318,9 @@ def bundle_split(meta: BundleMeta, samples: list[Sample], which: str) -> list[Sa
     if meta.data.split is None:
         raise BundleError("the bundle does not record its train/test split, so its held-out images are unknown; "
                           "evaluate with --split all")
-    settings = SplitSettings(meta.data.split.val, meta.data.split.test, meta.data.split.seed)
+    settings = SplitSettings.from_record(meta.data.split)
+    if which == "fold" and not settings.folds:
+        raise BundleError("the bundle was trained without --holdout-fold, so it held out no fold of signers")
     if meta.data.limit_per_class:
         samples = limit_samples(samples, meta.data.limit_per_class, settings.seed)
     return split(samples, settings)[which]
@@ -337,7 +340,7 @@ def run_evaluation(bundle_dir: Path, roots: list[Path], hand_model: Path, which:
     classifier = Classifier.load(bundle_dir)
     report = ScanReport()
     samples = load_samples(roots, report)
-    if which in ("test", "val"):
+    if which in ("test", "val", "fold"):
         samples = bundle_split(classifier.meta, samples, which)
     neg_split = negatives_split
     for root in negatives:
