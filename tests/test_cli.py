@@ -383,3 +383,23 @@ def test_holdout_fold_trains_without_those_signers_and_evaluate_scores_them(tmp_
             main(["train", "--data", str(SLD), "--out", str(tmp_path / "o"), "--holdout-fold", bad])
         assert stop.value.code == 2
     assert not (tmp_path / "o").exists()
+
+
+def test_a_bundles_not_digit_offset_is_applied_and_checked(trained, tmp_path, capsys):
+    from trainer.classifier import offset_not_digit
+
+    shifted = tmp_path / "shifted"
+    shutil.copytree(trained, shifted)
+    meta = json.loads((shifted / "bundle.json").read_text())
+    assert "not_digit_offset" not in meta  # bundles without one (older ones too) read as 0
+    meta["not_digit_offset"] = -1.5
+    (shifted / "bundle.json").write_text(json.dumps(meta))
+    with HandCropper(HAND_MODEL, Classifier.load(trained).crop_settings) as cropper:
+        obs = [o for o in (cropper.observe(read_rgb(sld_images(d)[3])) for d in range(10)) if o is not None]
+    before, after = Classifier.load(trained).predict_batch(obs), Classifier.load(shifted).predict_batch(obs)
+    np.testing.assert_allclose(after, offset_not_digit(before, -1.5), atol=1e-5)
+    assert (after[:, -1] < before[:, -1]).all()
+    meta["not_digit_offset"] = 40
+    (shifted / "bundle.json").write_text(json.dumps(meta))
+    assert main(["evaluate", "--model", str(shifted), "--data", str(SLD), "--split", "test"]) == 2
+    assert "not_digit_offset" in capsys.readouterr().err

@@ -72,6 +72,10 @@ class BundleMeta:
     classes: list[int | str]
     crop_settings: CropSettings = field(default_factory=CropSettings)
     temperature: float = 1.0
+    # Added to the calibrated log-probability of "not a digit" (trainer.classifier.offset_not_digit):
+    # the letters' share of the training crops sets the model's prior for it, a learner shows
+    # digits far more often. Chosen on folds over signers (README); 0 in older bundles.
+    not_digit_offset: float = 0.0
     upright: bool = False  # landmarks turned upright (trainer.features); absent in early bundles
     tilt: bool = False  # (sin, cos) of the hand's tilt after the landmarks (trainer.features); absent before
     # The landmark gate beside the classifier (trainer.gate): {"file", "quantile", "threshold"}; None: no gate
@@ -107,6 +111,7 @@ class BundleMeta:
                       **({"tilt": True} if self.tilt else {})},
             "crop_settings": self.crop_settings.to_dict(),
             "temperature": self.temperature,
+            **({"not_digit_offset": self.not_digit_offset} if self.not_digit_offset else {}),
             **({"gate": self.gate} if self.gate else {}),
             "data": {
                 "roots": self.data.roots, "fingerprint": self.data.fingerprint, "datasets": self.data.datasets,
@@ -164,6 +169,11 @@ class BundleMeta:
         temperature = r.get("temperature", float, default=1.0)
         if not 0 < temperature < 100:
             raise r.bad("temperature", "must be a positive number below 100")
+        not_digit_offset = r.get("not_digit_offset", float, default=0.0)
+        if not -10 <= not_digit_offset <= 10:
+            raise r.bad("not_digit_offset", "must be a number from -10 to 10")
+        if not_digit_offset and NOT_DIGIT_NAME not in classes:
+            raise r.bad("not_digit_offset", f"needs the {NOT_DIGIT_NAME!r} class to apply to")
         data = r.sub("data")
         split = data.sub("split") if data.raw.get("split") is not None else None
         training = r.sub("training")
@@ -172,6 +182,7 @@ class BundleMeta:
             classes=classes,
             crop_settings=crop_settings,
             temperature=temperature,
+            not_digit_offset=not_digit_offset,
             gate=gate,
             upright=inp.get("upright", bool, default=False),
             tilt=tilt,
