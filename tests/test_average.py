@@ -1,6 +1,7 @@
 """`asl-train average`: several training runs of one recipe as one bundle, on small real subsets."""
 
 import json
+import shutil
 
 import numpy as np
 import pytest
@@ -78,10 +79,14 @@ def test_an_averaged_bundle_can_be_fine_tuned(runs, tmp_path):
     from trainer.pipeline import TrainJob, run_training
     from trainer.train import TrainSettings
 
+    base = tmp_path / "base"  # with a not-a-digit offset, which the fine-tuned bundle keeps
+    shutil.copytree(runs / "avg", base)
+    meta = json.loads((base / "bundle.json").read_text())
+    (base / "bundle.json").write_text(json.dumps({**meta, "not_digit_offset": -0.5}))
     job = TrainJob(data=[KAGGLE], out=tmp_path / "tuned", hand_model=HAND_MODEL, limit_per_class=4,
-                   train=TrainSettings(epochs=1), train_variants=(), base_model=runs / "avg",
-                   rehearsal_from=runs / "avg")
+                   train=TrainSettings(epochs=1), train_variants=(), base_model=base, rehearsal_from=base)
     run_training(job, log=lambda *a, **k: None)
+    assert Classifier.load(job.out).meta.not_digit_offset == -0.5
     before, after = load_keras_model(runs / "avg"), load_keras_model(job.out)
     assert after.name == "asl_digits_averaged"
     assert not all(np.allclose(a, b) for a, b in zip(before.get_weights(), after.get_weights()))

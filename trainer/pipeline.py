@@ -264,6 +264,7 @@ def run_training(job: TrainJob, progress: Progress = no_progress, should_stop: S
         classes=[*DIGITS, *([NOT_DIGIT_NAME] if with_not_digit else [])],
         crop_settings=job.crop,
         temperature=result.temperature,
+        not_digit_offset=base.not_digit_offset if base is not None else 0.0,  # a prior, kept by fine-tunes
         upright=upright,
         tilt=tilt,
         landmark_features=int(xtr["landmarks"].shape[1]),
