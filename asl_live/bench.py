@@ -18,6 +18,7 @@ import platform
 import resource
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -36,6 +37,7 @@ from .video_labels import load_labels, segments
 WARMUP_FRAMES = 10  # left out of the timing figures of both passes (first-inference costs)
 SETTLE_S = 0.5  # after a pose appears, decisions are scored only once this much time passed
 BENCH_STAGES = (*STAGES, "draw", "frame")  # "frame" = process + draw, what one live frame costs
+FOUND_BY = ("mediapipe", "second_look", "tracked", "none")
 
 
 def peak_rss_mb() -> float:
@@ -80,7 +82,7 @@ class _Stats:
 def _frame_entry(r: FrameResult) -> dict:
     d = r.decision
     return {"index": r.index, "digit": d.digit if d.state == "digit" else None,
-            "confidence": round(float(d.confidence), 4), "state": d.state}
+            "confidence": round(float(d.confidence), 4), "state": d.state, "found_by": r.stage}
 
 
 def score(frames: list[dict], labels: list[int | None], fps: float) -> dict:
@@ -148,7 +150,7 @@ def run_bench(
     first: Frame | None = None
     fps = 0.0
     with LivePipeline(hand_model) as pipeline, \
-            HandCropper(hand_model, classifier.crop_settings, mode="video") as baseline:
+            HandCropper(hand_model, replace(classifier.crop_settings, second_look=False), mode="video") as baseline:
         passes = [(pipeline, baseline)] if interleave else [(pipeline, None), (None, baseline)]
         for full, base in passes:
             with FrameSource(source, loop=False) as src:
@@ -190,6 +192,9 @@ def run_bench(
         "baseline_fps": 1000.0 / base_ms if base_ms else 0.0,
         "ratio": full_ms / base_ms if base_ms else 0.0,
         "stages": stages,
+        # which look found the hand, frames of each; what finding it costs beyond MediaPipe alone
+        "found_by": {k: sum(e["found_by"] == k for e in entries) for k in FOUND_BY},
+        "extra_landmarks_ms": stages["landmarks"]["mean"] - stages["baseline_landmarks"]["mean"],
         "peak_rss_mb": round(peak_rss_mb(), 1),
         "machine": {"platform": platform.platform(), "processor": platform.processor() or platform.machine(),
                     "cpu_count": os.cpu_count()},
@@ -214,6 +219,9 @@ def format_report(report: dict) -> str:
              f"{'stage':<20}{'median ms':>10}{'p95 ms':>10}"]
     for name, st in report["stages"].items():
         lines.append(f"{name:<20}{st['median']:>10.2f}{st['p95']:>10.2f}")
+    found = report["found_by"]
+    lines.append("Hand found by: " + ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in found.items())
+                 + f" frames; finding it cost {report['extra_landmarks_ms']:+.2f} ms a frame beyond MediaPipe alone")
     lines.append(f"End-to-end: {report['fps']:.1f} FPS; landmarker alone: {report['baseline_fps']:.1f} FPS; "
                  f"full/baseline time ratio {report['ratio']:.2f}; peak memory {report['peak_rss_mb']:.0f} MB")
     sc = report.get("score")

@@ -18,9 +18,10 @@ import numpy as np
 from trainer.classifier import Classifier
 from trainer.hands import HandCropper, HandObservation, observation_from_landmarks
 
+from .framing import FramingCoach
 from .smoothing import Decision, Smoother, SmoothingSettings
 
-STAGES = ("landmarks", "crop", "classify", "smooth", "total")
+STAGES = ("landmarks", "crop", "classify", "smooth", "coach", "total")
 
 
 @dataclass
@@ -31,6 +32,9 @@ class FrameResult:
     probs: np.ndarray | None  # raw classifier output (one per class), None when no hand
     decision: Decision
     timings: dict[str, float] = field(default_factory=dict)  # ms per stage, keys = STAGES
+    # which look found the hand: "mediapipe", "second_look", "tracked" or "none" (HandCropper.stage)
+    stage: str = "none"
+    coach: str | None = None  # what the learner should change so the hand is found (asl_live.framing)
 
 
 class LivePipeline:
@@ -39,6 +43,7 @@ class LivePipeline:
     def __init__(self, hand_model: str | os.PathLike[str]) -> None:
         self.hand_model = Path(hand_model)
         self._smoother = Smoother()
+        self._coach = FramingCoach()
         self._classifier: Classifier | None = None
         self._cropper: HandCropper | None = None
         self._index = 0
@@ -79,9 +84,12 @@ class LivePipeline:
         t = time.perf_counter()
         decision = self._smoother.update(probs)
         timings["smooth"] = _ms(t)
+        t = time.perf_counter()
+        coach = self._coach.update(rgb, obs, int(timestamp_ms))
+        timings["coach"] = _ms(t)
         timings["total"] = _ms(t_start)
         result = FrameResult(self._index if index is None else index, int(timestamp_ms), obs, probs, decision,
-                             timings)
+                             timings, cropper.stage if found is not None else "none", coach)
         self._index += 1
         return result
 
@@ -98,6 +106,7 @@ class LivePipeline:
     def reset(self) -> None:
         """Forget the smoothing history (e.g. when the source changes)."""
         self._smoother.reset()
+        self._coach.reset()
 
     def close(self) -> None:
         self._closed = True

@@ -233,9 +233,11 @@ def make_video_file(
     per = max(1, int(round(seconds_per * fps)))
     checker = None
     if hand_model is not None:
-        from trainer.hands import HandCropper
+        from trainer.hands import CropSettings, HandCropper
 
-        checker = HandCropper(hand_model, mode="image")
+        # MediaPipe's own detector, without the second look: a hand it misses makes a video
+        # about finding hands (scripts/hard_frames.py), not about the classifier
+        checker = HandCropper(hand_model, CropSettings(second_look=False), mode="image")
 
     def visible(bg: np.ndarray, placement: _Placement) -> bool:
         times = (0.0, per / 2 / fps, (per - 1) / fps)  # the wobble moves it: check along the way

@@ -47,13 +47,19 @@ def test_one_frame_entry_per_frame(report, synth_video):
     frames = report[0]["frames"]
     assert [f["index"] for f in frames] == list(range(len(synth_video.labels)))
     for f in frames:
-        assert set(f) == {"index", "digit", "confidence", "state"}
+        assert set(f) == {"index", "digit", "confidence", "state", "found_by"}
         assert f["state"] in ("none", "unsure", "digit", "not_digit")
+        assert f["found_by"] in bench.FOUND_BY
+        assert f["found_by"] == "none" or f["state"] != "none"  # a found hand always gets a decision
         assert (f["digit"] is not None) == (f["state"] == "digit")
         assert f["digit"] is None or f["digit"] in range(10)
         assert 0.0 <= f["confidence"] <= 1.0
     nohand = [i for i, lab in enumerate(synth_video.labels) if lab is None][-3:]
     assert all(frames[i]["digit"] is None and frames[i]["state"] == "none" for i in nohand)
+    # the summary counts the frames by the look that found the hand
+    found_by = report[0]["found_by"]
+    assert found_by == {k: sum(f["found_by"] == k for f in frames) for k in bench.FOUND_BY}
+    assert found_by["mediapipe"] > 0.5 * len(frames)  # the video's hands are ones MediaPipe finds
 
 
 def test_score_per_segment(report, synth_video):

@@ -220,6 +220,28 @@ def test_not_a_digit_is_shown_in_words(qtbot, open_window, synth_video, good_bun
     assert len(bars) == 11 and bars.argmax() == NOT_DIGIT
 
 
+def test_the_framing_coach_speaks_in_the_live_and_practice_tabs(qtbot, open_window, tmp_path, kaggle_root,
+                                                                 quick_bundle, hand_model_path) -> None:
+    """A room with no hand in it: after about a second both tabs say what to do, in words; the
+    line goes once a hand is found."""
+    from synthvideo import make_video_file
+
+    from asl_live import framing
+
+    video = make_video_file(tmp_path / "empty.mp4", [None, None, 5], 2.0, 30.0, seed=3, data_root=kaggle_root,
+                            hand_model=hand_model_path)
+    window = open_window(launch_options(video.path, quick_bundle, hand_model_path, loop=False))
+    qtbot.waitUntil(lambda: ready(window), timeout=STARTUP_S * 1000)
+    results = frames_seen(window)
+    qtbot.waitUntil(lambda: window.live_view.coach.isVisible(), timeout=60_000)
+    assert window.live_view.coach.text() == framing.NO_HAND
+    assert window.practice_panel.coach.text() == framing.NO_HAND
+    assert all(r.observation is None for r in results)  # said only while no hand is found
+    qtbot.waitUntil(lambda: any(r.observation is not None for r in results), timeout=60_000)
+    qtbot.waitUntil(lambda: not window.live_view.coach.isVisible(), timeout=10_000)
+    assert not window.practice_panel.coach.isVisible()
+
+
 def test_frames_are_dropped_not_queued_and_the_window_stays_responsive(qtbot, open_window, synth_video,
                                                                        quick_bundle, hand_model_path,
                                                                        monkeypatch) -> None:

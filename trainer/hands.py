@@ -17,6 +17,7 @@ from typing import Literal
 import cv2
 import numpy as np
 
+from . import second_look as sl
 from .images import DIM_LUMA, DIM_RETRY_CONFIDENCE, dim_room_copy, gamma, is_dark, is_grey, luma, mirrored, skin_toned
 from .quiet import native_stderr_silenced
 
@@ -44,7 +45,11 @@ WRIST, MIDDLE_MCP = 0, 9
 NUM_LANDMARKS = 21
 # Bump when HandCropper finds or fits hands differently for the same settings (the grey-photo
 # colouring, say): cached crops made the old way are then not reused.
-CROPPER_VERSION = 3
+CROPPER_VERSION = 4
+# A photo at least this large on its shorter side is a full webcam frame, not a hand filling a
+# photo: the landmarker sees it as it is first, since framing it (padding, then shrinking to
+# `photo_side`) would shrink its hand below what the palm detector finds.
+WEBCAM_FRAME_SIDE = 480
 
 
 VIDEO_ONLY_SETTINGS: frozenset[str] = frozenset()
@@ -78,6 +83,9 @@ class CropSettings:
     # and both datasets are right hands, so a left hand gets the landmarks its mirror image gets.
     canonical_hand: bool = True
     min_detection_confidence: float = 0.5
+    # When MediaPipe finds no hand, the landmark network looks again as a detector
+    # (trainer.second_look), in photos and in video, and tracks what it finds.
+    second_look: bool = True
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -215,6 +223,24 @@ class HandCropper:
         self._last_ts = -1
         self._flipped = False  # video mode: tracking a left hand in the mirrored stream
         self._retry: HandCropper | None = None  # video mode: the dim-room second look
+        self._finder: sl.Finder | None = None  # the landmark network as a detector, made on first need
+        # video mode: the hand the second look tracks (MediaPipe's last find, kept as it came)
+        self._look: sl.Look | tuple | None = None
+        self._look_flipped = False  # ... in the mirrored frame (a left hand, canonical_hand)
+        self._look_by_mediapipe = False  # ... as MediaPipe last saw it
+        self._misses = 0  # frames since MediaPipe last found the hand
+        # MediaPipe's last find was a left hand, so this frame is looked at mirrored: its
+        # tracking does not carry over, and a miss now is ours to cover
+        self._turned = False
+        self._cursor = 0  # video mode: the next search window of the sweep
+        self._motion = sl.MotionRank()  # video mode: where the picture moves is searched first
+        self._tried: dict[int, int] = {}  # video mode: search window -> frame it was last looked at
+        self._frames = 0
+        if mode == "video":
+            self._second_finder()  # made now (25 ms), not on the first frame without a hand
+        # Which look found the last frame's hand: "mediapipe", "second_look" (found by the
+        # search), "tracked" (followed by the second look from the frame before) or "none".
+        self.stage = "none"
 
     # -- lifecycle -------------------------------------------------------------------------
     def close(self) -> None:
@@ -263,7 +289,10 @@ class HandCropper:
         pads = self.settings.photo_pads
         if grey and not dark and self.settings.grey_photo_pads is not None:
             pads = self.settings.grey_photo_pads
+        as_is_first = min(rgb.shape[:2]) >= WEBCAM_FRAME_SIDE
         for image in [rgb, *([gamma(rgb, 0.5)] if dark else [])]:
+            if as_is_first and (found := self._detect(image)) is not None:
+                return found
             for pad in pads:
                 big, scale, px, py = _pad_and_scale(image, pad, self.settings.photo_side)
                 found = self._detect(big)
@@ -273,7 +302,7 @@ class HandCropper:
                     pts[:, 0] -= px
                     pts[:, 1] -= py
                     return pts, hand, score
-            if (found := self._detect(image)) is not None:
+            if not as_is_first and (found := self._detect(image)) is not None:
                 return found
         return None
 
@@ -291,15 +320,24 @@ class HandCropper:
             flipped = self._flipped
             found = self._find(mirrored(image) if flipped else image, timestamp_ms)
             if found is None:
-                return self._dim_room_retry(image)
+                found = self._dim_room_retry(image)
+                if found is not None:
+                    self._keep(found, False)
+                    return found
+                return self._second_look_video(image)
+            self._keep(found, flipped)
             pts, hand, score = found
-            if self.settings.canonical_hand and hand == "Left":
+            self._turned = self.settings.canonical_hand and hand == "Left"
+            if self._turned:
                 self._flipped = not flipped  # look at this hand the other way round next frame
             if flipped:
                 return _mirror_points(pts, width), _OTHER_HAND[hand], score
             return found
         found = self._find(image, grey=grey)
-        if found is None or not self.settings.canonical_hand or found[1] != "Left":
+        self.stage = "none" if found is None else "mediapipe"
+        if found is None:
+            return self._second_look_photo(image)
+        if not self.settings.canonical_hand or found[1] != "Left":
             return found
         again = self._find(mirrored(image), grey=grey)
         if again is None or again[1] != "Right":
@@ -313,9 +351,114 @@ class HandCropper:
             return None
         if self._retry is None:
             settings = replace(self.settings, photo_pads=(), grey_photo_pads=(), enhance=False,
-                               min_detection_confidence=DIM_RETRY_CONFIDENCE)
+                               min_detection_confidence=DIM_RETRY_CONFIDENCE, second_look=False)
             self._retry = HandCropper(self.model_path, settings, mode="image")
         return self._retry.landmarks(dim_room_copy(image))
+
+    # -- the second look (trainer.second_look) ----------------------------------------------
+    def _keep(self, found, flipped: bool) -> None:
+        """MediaPipe found the hand: remember it, so that if MediaPipe loses it next frame the
+        second look follows it from here (as MediaPipe's own tracking would)."""
+        self.stage = "mediapipe"
+        if self.settings.second_look:
+            self._motion.reset()
+            self._look, self._look_flipped, self._look_by_mediapipe, self._misses = found, flipped, True, 0
+
+    def _second_finder(self) -> sl.Finder | None:
+        if not self.settings.second_look:
+            return None
+        if self._finder is None:
+            self._finder = sl.Finder(sl.LandmarkNet(self.model_path))
+        return self._finder
+
+    def _canonical(self, image: np.ndarray, look: sl.Look, flipped: bool) -> tuple[sl.Look, bool]:
+        """With `canonical_hand`, a hand the network calls "Left" is looked at again in the
+        mirrored frame (as MediaPipe's path does); kept as is if the mirror does not agree."""
+        if not self.settings.canonical_hand or look.handedness != "Left":
+            return look, flipped
+        other = mirrored(image) if not flipped else image
+        again = self._finder.track(other, replace(look, landmarks=_mirror_points(look.landmarks, image.shape[1])))
+        if again is None or again.handedness != "Right":
+            return look, flipped
+        return again, not flipped
+
+    def _result(self, look: sl.Look, flipped: bool, width: int):
+        if flipped:
+            return _mirror_points(look.landmarks, width), _OTHER_HAND[look.handedness], look.presence
+        return look.landmarks, look.handedness, look.presence
+
+    def _second_look_photo(self, image: np.ndarray):
+        """Image mode: every search window, the most present confirmed hand."""
+        finder = self._second_finder()
+        look = None if finder is None else finder.search(image)
+        if look is None:
+            return None
+        look, flipped = self._canonical(image, look, False)
+        self.stage = "second_look"
+        return self._result(look, flipped, image.shape[1])
+
+    def _second_look_video(self, image: np.ndarray):
+        """Video mode: follow the hand found last frame (by the second look, or by MediaPipe
+        two frames ago: a single frame MediaPipe misses is left to the smoothing, at no cost,
+        unless it was missed because the stream was just mirrored for a left hand);
+        else search a window or two (SecondLookSettings: a frame with no hand costs a bounded
+        extra, the whole frame is covered over a few dozen frames)."""
+        self.stage = "none"
+        finder = self._second_finder()
+        if finder is None:
+            return None
+        self._misses += 1
+        width = image.shape[1]
+        windows = sl.search_windows(width, image.shape[0], finder.settings)
+        if self._look_by_mediapipe and self._misses == 1 and not self._turned:
+            self._motion.energies(image, windows)  # no look yet, but the next frame knows what moved
+            return None
+        if self._look is not None:
+            if not isinstance(self._look, sl.Look):  # MediaPipe's (landmarks, hand, score), kept as is
+                pts, hand, score = self._look
+                self._look = sl.Look(sl.window_from_landmarks(pts), pts, score, float(hand == "Right"))
+            view = mirrored(image) if self._look_flipped else image
+            look = finder.track(view, self._look)
+            if look is not None:  # kept the way round, and the hand, it was found as
+                self._look = replace(look, right=self._look.right)
+                self._look_by_mediapipe = False
+                self.stage = "tracked"
+                self._motion.reset()
+                return self._result(look, self._look_flipped, width)
+            self._look = None
+        for window in self._next_windows(image, windows, finder.settings):
+            found = finder.confirm(image, finder.net.look(image, window))
+            if found is not None:
+                self._look, self._look_flipped = self._canonical(image, found, False)
+                self._look_by_mediapipe = False
+                self.stage = "second_look"
+                return self._result(self._look, self._look_flipped, width)
+        return None
+
+    def _next_windows(self, image: np.ndarray, windows: tuple[sl.Window, ...],
+                      settings: sl.SecondLookSettings) -> list[sl.Window]:
+        """This frame's search windows: one fitted to what moved since the last frame (else the
+        fixed window where most moved, if it was not just looked at), then every
+        `sweep_every` frames the next window of the sweep."""
+        moved = self._motion.energies(image, windows)
+        frame = self._frames = self._frames + 1
+        picked: list[sl.Window] = []
+        fitted = self._motion.moving_window() if settings.moving_windows else None
+        if fitted is not None:
+            picked.append(fitted)
+        else:
+            for index in np.argsort(-moved, kind="stable")[:settings.moving_windows + settings.recent_frames]:
+                if len(picked) >= settings.moving_windows or moved[index] <= 0:
+                    break
+                if frame - self._tried.get(int(index), -settings.recent_frames - 1) > settings.recent_frames:
+                    picked.append(windows[int(index)])
+                    self._tried[int(index)] = frame
+        if frame % settings.sweep_every == 0:
+            index = self._cursor % len(windows)
+            self._cursor += 1
+            picked.append(windows[index])
+            self._tried[index] = frame
+        return picked
 
     def observe(self, rgb: np.ndarray, timestamp_ms: int | None = None) -> HandObservation | None:
         """The hand observation for one RGB frame, or None for "no hand"."""

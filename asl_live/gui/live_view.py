@@ -7,7 +7,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from asl_live.gui.live_worker import LiveUpdate
-from asl_live.gui.widgets import ProbabilityBars, VideoView
+from asl_live.gui.widgets import ProbabilityBars, VideoView, coach_label, show_coach
 from trainer.classes import NOT_DIGIT
 
 # Text colour per decision state, as in the overlay (asl_live.drawing).
@@ -34,6 +34,7 @@ class LiveView(QWidget):
         font.setPointSizeF(font.pointSizeF() * 1.5)
         font.setBold(True)
         self.decision.setFont(font)
+        self.coach = coach_label()
         self.readout = QLabel("–")
         # Per-frame text must not resize the window (a relayout per frame, and flicker).
         for label in (self.decision, self.readout):
@@ -44,6 +45,7 @@ class LiveView(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.video, 1)
         layout.addWidget(self.decision)
+        layout.addWidget(self.coach)
         layout.addWidget(self.readout)
         layout.addWidget(self.bars)
         self._state = "none"
@@ -54,6 +56,7 @@ class LiveView(QWidget):
         self._threshold = threshold
         result = update.result
         text = f"{update.fps:4.1f} fps · latency {update.latency_ms:3.0f} ms"
+        show_coach(self.coach, None if result is None else result.coach)
         if result is None:
             self.bars.set_values(None, None, threshold)
             self._show_decision("none", "", 0.0)
@@ -83,5 +86,6 @@ class LiveView(QWidget):
 
     def clear(self, message: str) -> None:
         self.video.clear(message)
+        show_coach(self.coach, None)
         self.bars.set_values(None, None, self._threshold)
         self._show_decision("none", "", 0.0)

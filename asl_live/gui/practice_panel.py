@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from asl_live.gui.hand_view import HandPicture
-from asl_live.gui.widgets import fill_table, make_table, muted, no_focus
+from asl_live.gui.widgets import coach_label, fill_table, make_table, muted, no_focus, show_coach
 from asl_live.practice import RoundView
 
 MODES = ("Digits", "Numbers")
@@ -78,6 +78,7 @@ class PracticePanel(QWidget):
         self.hint.setStyleSheet("QLabel { background: #fff3cd; color: #664d03; border: 1px solid #ffe69c; "
                                 "border-radius: 4px; padding: 6px; }")
         self.hint.hide()
+        self.coach = coach_label()
         self.status = QLabel()
         self.status.setWordWrap(True)
         prompt = QGroupBox("Sign")
@@ -87,7 +88,8 @@ class PracticePanel(QWidget):
         g.addWidget(self.instruction, 1, 0, 1, 2)
         g.addWidget(self.hold, 2, 0, 1, 2)
         g.addWidget(self.hint, 3, 0, 1, 2)
-        g.addWidget(self.status, 4, 0, 1, 2)
+        g.addWidget(self.coach, 4, 0, 1, 2)
+        g.addWidget(self.status, 5, 0, 1, 2)
         g.setColumnStretch(0, 1)
         g.setColumnStretch(1, 1)
 
@@ -142,6 +144,10 @@ class PracticePanel(QWidget):
                                         else f"{last.digit} skipped")
         self.status.setText(f"{said}{' · ' if said else ''}streak {view.streak} · prompt "
                             f"{min(done + 1, len(view.prompts))} of {len(view.prompts)}")
+
+    def show_coach(self, text: str | None) -> None:
+        """The framing coach's line, also here: a learner watching the prompt sees why no hand is found."""
+        show_coach(self.coach, text)
 
     def show_number(self, target: str, entered: list[int]) -> None:
         shown = "".join(f"<span style='color:{'#1f8f4e' if str(d) == t else '#c53030'}'>{d}</span>"

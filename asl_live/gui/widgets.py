@@ -24,6 +24,28 @@ def muted(text: str = "") -> QLabel:
     return label
 
 
+COACH_STYLE = ("QLabel { background: #e7f1ff; color: #084298; border: 1px solid #b6d4fe; border-radius: 4px; "
+               "padding: 4px; }")
+
+
+def coach_label() -> QLabel:
+    """The framing coach's line (asl_live.framing): hidden while it has nothing to say."""
+    label = QLabel()
+    label.setWordWrap(True)
+    label.setStyleSheet(COACH_STYLE)
+    label.hide()
+    return label
+
+
+def show_coach(label: QLabel, text: str | None) -> None:
+    if text:
+        if label.text() != text:
+            label.setText(text)
+        label.setVisible(True)
+    else:
+        label.setVisible(False)
+
+
 def no_focus(*widgets: QWidget) -> None:
     """Buttons and lists must not swallow digit keys meant for the window."""
     for w in widgets:

@@ -193,6 +193,7 @@ class MainWindow(QMainWindow):
         if update is None:
             return
         self.live_view.show_update(update, self.session.state.smoothing.threshold)
+        self.practice_panel.show_coach(None if update.result is None else update.result.coach)
         self.live_panel.show_accuracy(self.accuracy.snapshot())
         self.practice.refresh()
         counts = self.capture.counts()
