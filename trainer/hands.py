@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import sys
 import types
+import zipfile
 from contextlib import nullcontext
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
@@ -18,7 +19,8 @@ import cv2
 import numpy as np
 
 from . import second_look as sl
-from .images import DIM_LUMA, DIM_RETRY_CONFIDENCE, dim_room_copy, gamma, is_dark, is_grey, luma, mirrored, skin_toned
+from .images import (DIM_LUMA, DIM_RETRY_CONFIDENCE, OTHER_HAND, dim_room_copy, gamma, is_dark, is_grey, luma,
+                     mirror_points, mirrored, skin_toned)
 from .quiet import native_stderr_silenced
 
 
@@ -175,15 +177,6 @@ def detection_image(rgb: np.ndarray, settings: "CropSettings") -> np.ndarray:
     return skin_toned(rgb) if settings.enhance and is_grey(rgb) else rgb
 
 
-def _mirror_points(pts: np.ndarray, width: int) -> np.ndarray:
-    out = pts.copy()
-    out[:, 0] = width - out[:, 0]
-    return out
-
-
-_OTHER_HAND = {"Left": "Right", "Right": "Left"}
-
-
 class HandCropper:
     """Finds the most confident hand in RGB frames and crops it.
 
@@ -224,20 +217,8 @@ class HandCropper:
         self._flipped = False  # video mode: tracking a left hand in the mirrored stream
         self._retry: HandCropper | None = None  # video mode: the dim-room second look
         self._finder: sl.Finder | None = None  # the landmark network as a detector, made on first need
-        # video mode: the hand the second look tracks (MediaPipe's last find, kept as it came)
-        self._look: sl.Look | tuple | None = None
-        self._look_flipped = False  # ... in the mirrored frame (a left hand, canonical_hand)
-        self._look_by_mediapipe = False  # ... as MediaPipe last saw it
-        self._misses = 0  # frames since MediaPipe last found the hand
-        # MediaPipe's last find was a left hand, so this frame is looked at mirrored: its
-        # tracking does not carry over, and a miss now is ours to cover
-        self._turned = False
-        self._cursor = 0  # video mode: the next search window of the sweep
-        self._motion = sl.MotionRank()  # video mode: where the picture moves is searched first
-        self._tried: dict[int, int] = {}  # video mode: search window -> frame it was last looked at
-        self._frames = 0
-        if mode == "video":
-            self._second_finder()  # made now (25 ms), not on the first frame without a hand
+        finder = self._second_finder() if mode == "video" else None  # made now (25 ms), not mid-stream
+        self._live = None if finder is None else sl.LiveLook(finder, settings.canonical_hand)
         # Which look found the last frame's hand: "mediapipe", "second_look" (found by the
         # search), "tracked" (followed by the second look from the frame before) or "none".
         self.stage = "none"
@@ -325,13 +306,13 @@ class HandCropper:
                     self._keep(found, False)
                     return found
                 return self._second_look_video(image)
-            self._keep(found, flipped)
             pts, hand, score = found
-            self._turned = self.settings.canonical_hand and hand == "Left"
-            if self._turned:
+            turned = self.settings.canonical_hand and hand == "Left"
+            self._keep(found, flipped, turned)
+            if turned:
                 self._flipped = not flipped  # look at this hand the other way round next frame
             if flipped:
-                return _mirror_points(pts, width), _OTHER_HAND[hand], score
+                return mirror_points(pts, width), OTHER_HAND[hand], score
             return found
         found = self._find(image, grey=grey)
         self.stage = "none" if found is None else "mediapipe"
@@ -342,7 +323,7 @@ class HandCropper:
         again = self._find(mirrored(image), grey=grey)
         if again is None or again[1] != "Right":
             return found
-        return _mirror_points(again[0], width), "Left", again[2]
+        return mirror_points(again[0], width), "Left", again[2]
 
     def _dim_room_retry(self, image: np.ndarray):
         """Video mode: a second look at a dim frame in which tracking and detection found no
@@ -356,109 +337,38 @@ class HandCropper:
         return self._retry.landmarks(dim_room_copy(image))
 
     # -- the second look (trainer.second_look) ----------------------------------------------
-    def _keep(self, found, flipped: bool) -> None:
-        """MediaPipe found the hand: remember it, so that if MediaPipe loses it next frame the
-        second look follows it from here (as MediaPipe's own tracking would)."""
+    def _keep(self, found, flipped: bool, turned: bool = False) -> None:
+        """MediaPipe found the hand: the second look follows it from here if MediaPipe loses it."""
         self.stage = "mediapipe"
-        if self.settings.second_look:
-            self._motion.reset()
-            self._look, self._look_flipped, self._look_by_mediapipe, self._misses = found, flipped, True, 0
+        if self._live is not None:
+            self._live.mediapipe_found(found, flipped, turned)
 
     def _second_finder(self) -> sl.Finder | None:
         if not self.settings.second_look:
             return None
         if self._finder is None:
-            self._finder = sl.Finder(sl.LandmarkNet(self.model_path))
+            try:
+                self._finder = sl.Finder(sl.LandmarkNet(self.model_path))
+            except (KeyError, OSError, zipfile.BadZipFile, ValueError, RuntimeError) as e:
+                from .handmodel import HandModelError
+
+                raise HandModelError(f"{self.model_path} holds no usable hand landmark network ({e}): download the "
+                                     "hand model again or pass another --hand-model.") from None
         return self._finder
 
-    def _canonical(self, image: np.ndarray, look: sl.Look, flipped: bool) -> tuple[sl.Look, bool]:
-        """With `canonical_hand`, a hand the network calls "Left" is looked at again in the
-        mirrored frame (as MediaPipe's path does); kept as is if the mirror does not agree."""
-        if not self.settings.canonical_hand or look.handedness != "Left":
-            return look, flipped
-        other = mirrored(image) if not flipped else image
-        again = self._finder.track(other, replace(look, landmarks=_mirror_points(look.landmarks, image.shape[1])))
-        if again is None or again.handedness != "Right":
-            return look, flipped
-        return again, not flipped
-
-    def _result(self, look: sl.Look, flipped: bool, width: int):
-        if flipped:
-            return _mirror_points(look.landmarks, width), _OTHER_HAND[look.handedness], look.presence
-        return look.landmarks, look.handedness, look.presence
-
     def _second_look_photo(self, image: np.ndarray):
-        """Image mode: every search window, the most present confirmed hand."""
         finder = self._second_finder()
-        look = None if finder is None else finder.search(image)
-        if look is None:
-            return None
-        look, flipped = self._canonical(image, look, False)
-        self.stage = "second_look"
-        return self._result(look, flipped, image.shape[1])
+        found = None if finder is None else finder.in_photo(image, self.settings.canonical_hand)
+        self.stage = "none" if found is None else "second_look"
+        return found
 
     def _second_look_video(self, image: np.ndarray):
-        """Video mode: follow the hand found last frame (by the second look, or by MediaPipe
-        two frames ago: a single frame MediaPipe misses is left to the smoothing, at no cost,
-        unless it was missed because the stream was just mirrored for a left hand);
-        else search a window or two (SecondLookSettings: a frame with no hand costs a bounded
-        extra, the whole frame is covered over a few dozen frames)."""
-        self.stage = "none"
-        finder = self._second_finder()
-        if finder is None:
+        if self._live is None:
+            self.stage = "none"
             return None
-        self._misses += 1
-        width = image.shape[1]
-        windows = sl.search_windows(width, image.shape[0], finder.settings)
-        if self._look_by_mediapipe and self._misses == 1 and not self._turned:
-            self._motion.energies(image, windows)  # no look yet, but the next frame knows what moved
-            return None
-        if self._look is not None:
-            if not isinstance(self._look, sl.Look):  # MediaPipe's (landmarks, hand, score), kept as is
-                pts, hand, score = self._look
-                self._look = sl.Look(sl.window_from_landmarks(pts), pts, score, float(hand == "Right"))
-            view = mirrored(image) if self._look_flipped else image
-            look = finder.track(view, self._look)
-            if look is not None:  # kept the way round, and the hand, it was found as
-                self._look = replace(look, right=self._look.right)
-                self._look_by_mediapipe = False
-                self.stage = "tracked"
-                self._motion.reset()
-                return self._result(look, self._look_flipped, width)
-            self._look = None
-        for window in self._next_windows(image, windows, finder.settings):
-            found = finder.confirm(image, finder.net.look(image, window))
-            if found is not None:
-                self._look, self._look_flipped = self._canonical(image, found, False)
-                self._look_by_mediapipe = False
-                self.stage = "second_look"
-                return self._result(self._look, self._look_flipped, width)
-        return None
-
-    def _next_windows(self, image: np.ndarray, windows: tuple[sl.Window, ...],
-                      settings: sl.SecondLookSettings) -> list[sl.Window]:
-        """This frame's search windows: one fitted to what moved since the last frame (else the
-        fixed window where most moved, if it was not just looked at), then every
-        `sweep_every` frames the next window of the sweep."""
-        moved = self._motion.energies(image, windows)
-        frame = self._frames = self._frames + 1
-        picked: list[sl.Window] = []
-        fitted = self._motion.moving_window() if settings.moving_windows else None
-        if fitted is not None:
-            picked.append(fitted)
-        else:
-            for index in np.argsort(-moved, kind="stable")[:settings.moving_windows + settings.recent_frames]:
-                if len(picked) >= settings.moving_windows or moved[index] <= 0:
-                    break
-                if frame - self._tried.get(int(index), -settings.recent_frames - 1) > settings.recent_frames:
-                    picked.append(windows[int(index)])
-                    self._tried[int(index)] = frame
-        if frame % settings.sweep_every == 0:
-            index = self._cursor % len(windows)
-            self._cursor += 1
-            picked.append(windows[index])
-            self._tried[index] = frame
-        return picked
+        found = self._live.frame(image)
+        self.stage = self._live.stage
+        return found
 
     def observe(self, rgb: np.ndarray, timestamp_ms: int | None = None) -> HandObservation | None:
         """The hand observation for one RGB frame, or None for "no hand"."""

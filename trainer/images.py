@@ -77,6 +77,16 @@ def mirrored(rgb: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(rgb[:, ::-1])
 
 
+def mirror_points(pts: np.ndarray, width: int) -> np.ndarray:
+    """Points (x first) of a frame `width` px wide, as they lie in the mirrored frame."""
+    out = pts.copy()
+    out[:, 0] = width - out[:, 0]
+    return out
+
+
+OTHER_HAND = {"Left": "Right", "Right": "Left"}
+
+
 def read_rgb(path: str | os.PathLike[str]) -> np.ndarray | None:
     """Decode an image file to RGB uint8, or None if it is not a readable image."""
     data = np.fromfile(str(path), dtype=np.uint8)

@@ -22,12 +22,13 @@ import math
 import os
 import threading
 import zipfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import cv2
 import numpy as np
 
+from .images import OTHER_HAND, mirror_points, mirrored
 from .quiet import native_stderr_silenced
 
 NET_SIDE = 224  # the landmark network's input side
@@ -274,6 +275,9 @@ def plausible(look: Look) -> bool:
     return 0.2 * palm3 <= spread3 <= 1.6 * palm3
 
 
+Found = tuple[np.ndarray, str, float]  # (landmarks in frame pixels, handedness, score), as HandCropper gives
+
+
 @dataclass
 class Finder:
     """The second look over one frame at a time: search, confirm, then track."""
@@ -314,3 +318,123 @@ class Finder:
             if found is not None and (best is None or found.presence > best.presence):
                 best = found
         return best
+
+    def canonical(self, image: np.ndarray, look: Look) -> tuple[Look, bool]:
+        """A hand the network calls "Left", looked at again in the mirrored frame, where it is
+        a right hand (MediaPipe's path does the same: trainer.hands, `canonical_hand`); True
+        with the look from the mirrored frame, False (and the look as it was) if the mirror
+        does not agree."""
+        if look.handedness != "Left":
+            return look, False
+        again = self.track(mirrored(image), replace(look, landmarks=mirror_points(look.landmarks, image.shape[1])))
+        if again is None or again.handedness != "Right":
+            return look, False
+        return again, True
+
+    def in_photo(self, image: np.ndarray, canonical_hand: bool = True) -> Found | None:
+        """Image mode: every search window, the most present confirmed hand."""
+        look = self.search(image)
+        if look is None:
+            return None
+        look, flipped = self.canonical(image, look) if canonical_hand else (look, False)
+        return as_found(look, flipped, image.shape[1])
+
+
+def as_found(look: Look, flipped: bool, width: int) -> Found:
+    """A look in frame terms; one made in the mirrored frame is mirrored back."""
+    if flipped:
+        return mirror_points(look.landmarks, width), OTHER_HAND[look.handedness], look.presence
+    return look.landmarks, look.handedness, look.presence
+
+
+class LiveLook:
+    """The second look over a video stream, one frame after another, beside MediaPipe's
+    video-mode landmarker: told each hand MediaPipe finds (`mediapipe_found`), asked for a
+    hand on each frame it misses (`frame`).
+
+    It follows the hand found last frame (by itself, or by MediaPipe: a single frame MediaPipe
+    misses is left to the smoothing at no cost, unless the stream had just been mirrored for
+    a left hand); else it looks at a window fitted to what moved since the last frame and,
+    every `sweep_every` frames, at the next window of a sweep over the frame. `stage` says
+    which look found the last frame's hand: "second_look" (the search), "tracked" or "none".
+    """
+
+    def __init__(self, finder: Finder, canonical_hand: bool = True) -> None:
+        self.finder, self.canonical_hand = finder, canonical_hand
+        self.stage = "none"
+        self._look: Look | Found | None = None  # the hand followed (MediaPipe's kept as it came)
+        self._flipped = False  # ... in the mirrored frame (a left hand, turned once when found)
+        self._by_mediapipe = False
+        self._turned = False  # MediaPipe's last hand was a left one: its stream is now mirrored
+        self._misses = 0  # frames since MediaPipe last found the hand
+        self._motion = MotionRank()
+        self._tried: dict[int, int] = {}  # sweep window -> frame it was last looked at
+        self._frames = 0
+        self._cursor = 0  # the next window of the sweep
+
+    def mediapipe_found(self, found: Found, flipped: bool, turned: bool) -> None:
+        """MediaPipe found the hand (in the mirrored frame if `flipped`; `turned`: a left hand,
+        so its next frame is looked at mirrored): kept, to be followed if MediaPipe loses it."""
+        self._motion.reset()
+        self._look, self._flipped, self._by_mediapipe, self._turned, self._misses = found, flipped, True, turned, 0
+
+    def frame(self, image: np.ndarray) -> Found | None:
+        """The hand in a frame MediaPipe found none in, or None."""
+        self.stage = "none"
+        self._misses += 1
+        width = image.shape[1]
+        windows = search_windows(width, image.shape[0], self.finder.settings)
+        if self._by_mediapipe and self._misses == 1 and not self._turned:
+            self._motion.energies(image, windows)  # no look yet, but the next frame knows what moved
+            return None
+        if self._look is not None:
+            found = self._follow(image)
+            if found is not None:
+                return found
+        for window in self._next_windows(image, windows):
+            look = self.finder.confirm(image, self.finder.net.look(image, window))
+            if look is not None:
+                self._look, self._flipped = self.finder.canonical(image, look) if self.canonical_hand else (look, False)
+                self._by_mediapipe = False
+                self.stage = "second_look"
+                return as_found(self._look, self._flipped, width)
+        return None
+
+    def _follow(self, image: np.ndarray) -> Found | None:
+        if not isinstance(self._look, Look):
+            pts, hand, score = self._look
+            self._look = Look(window_from_landmarks(pts), pts, score, float(hand == "Right"))
+        look = self.finder.track(mirrored(image) if self._flipped else image, self._look)
+        if look is None:
+            self._look = None
+            return None
+        self._look = replace(look, right=self._look.right)  # the way round, and the hand, it was found as
+        self._by_mediapipe = False
+        self._motion.reset()
+        self.stage = "tracked"
+        return as_found(self._look, self._flipped, image.shape[1])
+
+    def _next_windows(self, image: np.ndarray, windows: tuple[Window, ...]) -> list[Window]:
+        """One window fitted to what moved since the last frame (else the fixed window where
+        most moved, unless it was just looked at), then every `sweep_every` frames the next
+        window of the sweep."""
+        st = self.finder.settings
+        moved = self._motion.energies(image, windows)
+        frame = self._frames = self._frames + 1
+        picked: list[Window] = []
+        fitted = self._motion.moving_window() if st.moving_windows else None
+        if fitted is not None:
+            picked.append(fitted)
+        else:
+            for index in (int(i) for i in np.argsort(-moved, kind="stable")[:st.moving_windows + st.recent_frames]):
+                if len(picked) >= st.moving_windows or moved[index] <= 0:
+                    break
+                if frame - self._tried.get(index, -st.recent_frames - 1) > st.recent_frames:
+                    picked.append(windows[index])
+                    self._tried[index] = frame
+        if frame % st.sweep_every == 0:
+            index = self._cursor % len(windows)
+            self._cursor += 1
+            picked.append(windows[index])
+            self._tried[index] = frame
+        return picked
