@@ -257,19 +257,11 @@ def _connect(path: Path) -> sqlite3.Connection:
 
 def _move_aside(path: Path) -> Path:
     """Rename an unreadable history (and any journal beside it) to `<name>.corrupt-<timestamp>`."""
-    stamp = time.strftime("%Y%m%d-%H%M%S")
-    aside, n = path.with_name(f"{path.name}.corrupt-{stamp}"), 1
-    while aside.exists():
-        aside, n = path.with_name(f"{path.name}.corrupt-{stamp}-{n}"), n + 1
     try:
-        os.replace(path, aside)
-        for side in ("-journal", "-wal", "-shm"):
-            if Path(f"{path}{side}").exists():
-                os.replace(f"{path}{side}", f"{aside}{side}")
+        return atomicio.keep_aside(path, ("-journal", "-wal", "-shm"))
     except OSError as e:
         raise OSError(f"The practice history at {path} could not be read and could not be "
-                      f"kept aside as {aside}: {e}") from e
-    return aside
+                      f"kept aside: {e}") from e
 
 
 def choose_prompts(stats: dict[int, DigitStats], n: int, rng: np.random.Generator,

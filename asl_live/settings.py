@@ -1,8 +1,9 @@
 """User settings of the app, kept as JSON in the user's data folder.
 
-A settings file must never stop the app from starting: a missing, corrupt or foreign file,
-or a value of the wrong type, gives the default for whatever could not be read, and a value
-out of its range is clamped into it, with a note the window shows.
+A settings file must never stop the app from starting, and never be lost: a corrupt or
+foreign file is moved aside (`settings.json.corrupt-<time>`) and defaults are used; a value of
+the wrong type gives that setting's default, and a value out of its range is clamped into it,
+each with a note the window shows.
 """
 
 from __future__ import annotations
@@ -82,6 +83,9 @@ class AppSettings:
                 ok, value = _coerce(data[f.name], hints[f.name])
                 if ok:
                     setattr(out, f.name, value)
+                elif notes is not None:
+                    notes.append(f"Setting {f.name} = {json.dumps(data[f.name])[:40]} is not a valid value; "
+                                 f"using {getattr(out, f.name)!r}.")
         for name, (lo, hi) in RANGES.items():
             value = getattr(out, name)
             clamped = type(value)(min(hi, max(lo, value)))
@@ -105,15 +109,27 @@ class AppSettings:
             data = json.loads(path.read_text(encoding="utf-8"))
         except FileNotFoundError:
             return cls(), notes
-        except (OSError, ValueError) as e:  # unreadable, not UTF-8, not JSON
-            return cls(), [f"The settings file {path} could not be read ({type(e).__name__}); using defaults."]
+        except OSError as e:  # a folder, no permission: left where it is
+            return cls(), [f"The settings file {path} could not be read ({e.strerror or type(e).__name__}); "
+                           "using defaults."]
+        except ValueError as e:  # not UTF-8, not JSON (one stray comma)
+            return cls(), [_kept_aside(path, f"could not be read ({type(e).__name__})")]
         if not isinstance(data, dict):
-            notes.append(f"The settings file {path} holds no settings; using defaults.")
+            return cls(), [_kept_aside(path, "holds no settings")]
         return cls.from_dict(data, notes), notes
 
     def save(self, path: str | os.PathLike[str] | None = None) -> Path:
         """Write atomically, so a crash mid-save keeps the previous file."""
         return atomicio.write_json(Path(path) if path is not None else settings_path(), self.to_dict())
+
+
+def _kept_aside(path: Path, why: str) -> str:
+    """Move an unusable settings file aside before defaults are saved over it; the note says where."""
+    try:
+        aside = atomicio.keep_aside(path)
+    except OSError as e:
+        return f"The settings file {path} {why} and could not be kept aside ({e.strerror}); using defaults."
+    return f"The settings file {path} {why}; it was kept as {aside.name} beside it, and defaults are used."
 
 
 def load(path: str | os.PathLike[str] | None = None) -> AppSettings:

@@ -32,10 +32,28 @@ def test_round_trip_given_path(tmp_path: Path):
 
 
 @pytest.mark.parametrize("content", [b"", b"{not json", b"\xff\xfe\x00garbage", b"[1, 2, 3]", b"null", b'"text"'])
-def test_corrupt_file_gives_defaults(tmp_path: Path, content: bytes):
+def test_corrupt_file_gives_defaults_and_is_kept_aside(tmp_path: Path, content: bytes):
+    """Defaults for now, and the file the user had (one stray comma, say) kept beside, so
+    saving the defaults at exit loses nothing."""
     path = tmp_path / "settings.json"
     path.write_bytes(content)
-    assert AppSettings.load(path) == AppSettings()
+    s, notes = AppSettings.load_with_notes(path)
+    assert s == AppSettings()
+    [aside] = tmp_path.glob("settings.json.corrupt-*")
+    assert aside.read_bytes() == content and not path.exists()
+    assert len(notes) == 1 and aside.name in notes[0] and str(path) in notes[0]
+    s.save(path)
+    assert aside.read_bytes() == content
+
+
+def test_a_trailing_comma_keeps_the_users_settings_aside(tmp_path: Path):
+    path = tmp_path / "settings.json"
+    mine = json.dumps({"model": "/home/me/models/mine", "smoothing_window": 9})[:-1] + ",}"
+    path.write_text(mine)
+    AppSettings.load(path).save(path)
+    AppSettings.load(path).save(path)  # a second start does not touch the kept copy
+    [aside] = tmp_path.glob("settings.json.corrupt-*")
+    assert aside.read_text() == mine
 
 
 def test_wrong_types_and_unknown_keys_fall_back_per_field(tmp_path: Path):
@@ -45,10 +63,13 @@ def test_wrong_types_and_unknown_keys_fall_back_per_field(tmp_path: Path):
         "smoothing_hysteresis": "NaN", "absent_frames": True, "model": None, "source": 5,
         "future_option": {"x": 1},
     }))
-    s = AppSettings.load(path)
+    s, notes = AppSettings.load_with_notes(path)
     d = AppSettings()
     assert (s.camera, s.loop, s.absent_frames, s.source, s.smoothing_hysteresis) == (
         d.camera, d.loop, d.absent_frames, d.source, d.smoothing_hysteresis)
+    named = {n.split()[1] for n in notes}  # one note a setting that could not be used
+    assert named == {"camera", "loop", "absent_frames", "source", "smoothing_hysteresis", "smoothing_threshold"}
+    assert any('camera = "zero"' in n and "using 0" in n for n in notes)
     assert s.smoothing_window == 12
     assert s.smoothing_threshold == 0.95 and isinstance(s.smoothing_threshold, float)  # 1 clamped into range
 

@@ -9,6 +9,7 @@ import json
 import os
 import shutil
 import tempfile
+import time
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator
@@ -38,6 +39,22 @@ def atomic_path(target: str | os.PathLike[str], suffix: str = "") -> Iterator[Pa
     except BaseException:
         tmp_path.unlink(missing_ok=True)
         raise
+
+
+def keep_aside(path: str | os.PathLike[str], companions: tuple[str, ...] = ()) -> Path:
+    """Rename a file the program cannot read to `<name>.corrupt-<timestamp>` beside it (and each
+    `<name><companion>` file with it), so that writing a fresh one loses nothing the user had.
+    Returns the new name; OSError if it cannot be moved."""
+    path = Path(path)
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    aside, n = path.with_name(f"{path.name}.corrupt-{stamp}"), 1
+    while aside.exists():
+        aside, n = path.with_name(f"{path.name}.corrupt-{stamp}-{n}"), n + 1
+    os.replace(path, aside)
+    for side in companions:
+        if Path(f"{path}{side}").exists():
+            os.replace(f"{path}{side}", f"{aside}{side}")
+    return aside
 
 
 def write_bytes(target: str | os.PathLike[str], data: bytes) -> Path:
