@@ -3,7 +3,8 @@ pipeline on a video file without a window.
 
 Qt, MediaPipe and LiteRT are imported only once a command needs them, so `--help` and
 argument errors are quick. `bench` exits 1 on an unreadable video or an unusable model or hand
-model; the GUI reports such problems in its window instead and keeps running.
+model, 2 on a `--json` that must not be written (checked before the run), 130 on Ctrl-C; the
+GUI reports such problems in its window instead and keeps running.
 """
 
 from __future__ import annotations
@@ -82,16 +83,41 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+def json_out_problem(json_out: Path | None, source: Path) -> str | None:
+    """Why `--json` may not be written where asked, said before a run rather than after it:
+    the video itself, a folder, a place that cannot be written, or a file of a model bundle."""
+    if json_out is None:
+        return None
+    if json_out.is_dir():
+        return f"--json {json_out} is a folder: give a file name, e.g. {json_out / 'report.json'}"
+    if json_out.exists() and source.exists() and json_out.resolve() == source.resolve():
+        return f"--json {json_out} is the video itself: give another file name, e.g. {json_out.with_suffix('.json')}"
+    if (json_out.parent / "bundle.json").is_file():
+        return f"--json {json_out} is inside the model bundle {json_out.parent}: write the report elsewhere"
+    parent = next((p for p in (json_out.parent, *json_out.parent.parents) if p.exists()), None)
+    if parent is None or not parent.is_dir() or not os.access(parent, os.W_OK):
+        return f"--json {json_out} cannot be written there ({parent} is not a folder this user may write to)"
+    return None
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    if args.command == "bench":
-        from asl_live.bench import run_from_args
+    if args.command in ("bench", "practice"):
+        problem = json_out_problem(args.json, args.source)
+        if problem is not None:
+            print(f"asl-live {args.command}: {problem}", file=sys.stderr)
+            return 2
+        try:
+            if args.command == "bench":
+                from asl_live.bench import run_from_args
 
-        return run_from_args(args)
-    if args.command == "practice":
-        from asl_live.practice_run import run_from_args as run_practice
+                return run_from_args(args)
+            from asl_live.practice_run import run_from_args as run_practice
 
-        return run_practice(args)
+            return run_practice(args)
+        except KeyboardInterrupt:
+            print(f"asl-live {args.command}: interrupted; nothing written", file=sys.stderr)
+            return 130
     from asl_live.gui.app import run_app
 
     return run_app(args)

@@ -196,3 +196,48 @@ def test_startup_and_responsiveness_benchmarks_report_their_figures(synth_video,
     assert stalls.returncode == 0, stalls.stderr[-2000:]
     phases = json.loads((tmp_path / "r.json").read_text())
     assert phases[0]["ticks"] > 200 and phases[0]["max_ms"] > 0 and "longest stall" in stalls.stdout
+
+
+# -- bench and practice: bad --json, Ctrl-C ------------------------------------------------------
+
+@pytest.mark.parametrize("command", ["bench", "practice"])
+def test_a_json_report_that_must_not_be_written_is_refused_before_the_run(command, synth_video, quick_bundle,
+                                                                          tmp_path, capsys) -> None:
+    video = tmp_path / "clip.mp4"
+    shutil.copy(synth_video.path, video)
+    before = video.read_bytes()
+    bundle = tmp_path / "model"
+    shutil.copytree(quick_bundle, bundle)
+    extra = ["--prompts", "1,2"] if command == "practice" else []
+    for target, says in ((video, "the video itself"), (tmp_path, "is a folder"),
+                         (bundle / "bundle.json", "inside the model bundle")):
+        code = main_module.main([command, "--source", str(video), "--model", str(quick_bundle), *extra,
+                                 "--json", str(target)])
+        err = capsys.readouterr().err
+        assert code == 2 and says in err and "Traceback" not in err
+    assert video.read_bytes() == before
+    assert json.loads((bundle / "bundle.json").read_text())  # still the bundle's own
+
+
+@pytest.mark.parametrize("command", ["bench", "practice"])
+def test_ctrl_c_in_bench_and_practice_exits_130_in_one_line(command, synth_video, quick_bundle, hand_model_path,
+                                                             tmp_path, monkeypatch, capsys) -> None:
+    """Ctrl-C a few frames into the run: one line, exit 130, no report half written."""
+    from asl_live import source
+
+    frames = source.FrameSource.__iter__
+
+    def interrupted(self):
+        for i, frame in enumerate(frames(self)):
+            if i == 5:
+                raise KeyboardInterrupt
+            yield frame
+
+    monkeypatch.setattr(source.FrameSource, "__iter__", interrupted)
+    out = tmp_path / "report.json"
+    extra = ["--prompts", "1,2"] if command == "practice" else []
+    code = main_module.main([command, "--source", str(synth_video.path), "--model", str(quick_bundle),
+                             "--hand-model", str(hand_model_path), *extra, "--json", str(out)])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 130 and err == [f"asl-live {command}: interrupted; nothing written"]
+    assert not out.exists()
