@@ -39,7 +39,7 @@ def samples_dir(settings: AppSettings) -> Path:
 def resolve_model(explicit: str | Path | None, settings: AppSettings) -> tuple[Path, list[str]]:
     """The bundle to load, and notes for the user about any fallback."""
     if explicit:
-        return Path(explicit).expanduser(), []
+        return Path(explicit).expanduser().absolute(), []
     if settings.model:
         saved = Path(settings.model).expanduser()
         if saved.is_dir():
@@ -67,7 +67,8 @@ def resolve_options(args: argparse.Namespace, settings: AppSettings | None = Non
         settings, notes = AppSettings.load_with_notes(settings_file)
     loop = not getattr(args, "no_loop", False)
     if getattr(args, "source", None):
-        source: int | Path = Path(args.source).expanduser()
+        # absolute, as it is saved: a relative path would not be found from another folder
+        source: int | Path = Path(args.source).expanduser().absolute()
     elif getattr(args, "camera", None) is not None:
         source = int(args.camera)
     elif settings.source:
@@ -79,5 +80,5 @@ def resolve_options(args: argparse.Namespace, settings: AppSettings | None = Non
     retrain = RetrainConfig(samples_dir=samples_dir(settings), datasets_dir=paths.datasets_dir(),
                             out=retrained_model_dir())
     return LaunchOptions(source=source, model=model, settings=settings, retrain=retrain, loop=loop,
-                         hand_model=Path(hand).expanduser() if hand else None,
+                         hand_model=Path(hand).expanduser().absolute() if hand else None,
                          settings_file=settings_file, notes=notes + model_notes)

@@ -61,9 +61,10 @@ def test_options_precedence(user_dirs) -> None:
     retrained = retrained_model_dir()
     retrained.mkdir(parents=True)
     opts = resolve_options(parse("--source", "a.mp4", "--no-loop"), AppSettings(model=str(retrained)))
-    assert opts.source == Path("a.mp4") and not opts.loop and opts.model == retrained and not opts.notes
+    # paths given on the command line are kept absolute: saved, they still work from another folder
+    assert opts.source == Path.cwd() / "a.mp4" and not opts.loop and opts.model == retrained and not opts.notes
     assert resolve_options(parse("--camera", "0", "--model", "x"), AppSettings(camera=5)).source == 0
-    assert resolve_options(parse("--camera", "0", "--model", "x"), AppSettings()).model == Path("x")
+    assert resolve_options(parse("--camera", "0", "--model", "x"), AppSettings()).model == Path.cwd() / "x"
     assert resolve_options(parse(), AppSettings(source="/v/clip.mp4", loop=False)).loop is False
 
 
