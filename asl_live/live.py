@@ -89,7 +89,7 @@ class LivePipeline:
         timings["coach"] = _ms(t)
         timings["total"] = _ms(t_start)
         result = FrameResult(self._index if index is None else index, int(timestamp_ms), obs, probs, decision,
-                             timings, cropper.stage if found is not None else "none", coach)
+                             timings, cropper.stage, coach)
         self._index += 1
         return result
 

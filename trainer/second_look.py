@@ -75,7 +75,7 @@ class Look:
 @dataclass(frozen=True)
 class SecondLookSettings:
     """How hard the second look searches and how sure it must be. Chosen on validation
-    material (scripts/second_look_study.py; docs/second_look.md)."""
+    material (scripts/hard_frames.py; docs/second_look.md)."""
 
     # Window sides as fractions of the frame's shorter side, and how far apart the windows of
     # one side are (a fraction of that side).
@@ -176,18 +176,20 @@ def search_windows(width: int, height: int, settings: SecondLookSettings = Secon
     out: list[Window] = []
     for frac in sorted(settings.scales, reverse=True):
         side = frac * short
-        step = max(1.0, settings.stride * side)
-        nx = max(1, math.ceil((width - side) / step) + 1)
-        ny = max(1, math.ceil((height - side) / step) + 1)
-        xs = np.linspace(side / 2, width - side / 2, nx) if nx > 1 else [width / 2]
-        ys = np.linspace(side / 2, height - side / 2, ny) if ny > 1 else [height / 2]
-        out += [Window(float(x), float(y), float(side)) for y in ys for x in xs]
+        out += [Window(x, y, side) for y in _centres(height, side, settings.stride)
+                for x in _centres(width, side, settings.stride)]
     if settings.low_row:
         side = min(settings.scales) * short
         y = height - side / 2 + settings.low_row * side
-        nx = max(1, math.ceil((width - side) / max(1.0, settings.stride * side)) + 1)
-        out += [Window(float(x), float(y), float(side)) for x in np.linspace(side / 2, width - side / 2, nx)]
+        out += [Window(x, y, side) for x in _centres(width, side, settings.stride)]
     return tuple(out)
+
+
+def _centres(length: int, side: float, stride: float) -> list[float]:
+    """Centres of windows `side` long along `length`, at most `stride` of a side apart, the
+    first and last touching the ends (one in the middle if a window covers it all)."""
+    n = max(1, math.ceil((length - side) / max(1.0, stride * side)) + 1)
+    return [float(c) for c in np.linspace(side / 2, length - side / 2, n)] if n > 1 else [length / 2]
 
 
 class MotionRank:
@@ -199,7 +201,11 @@ class MotionRank:
     NOISE = 2.0  # grey levels of change that noise makes anyway on the small copy (averaged over 8x8 pixels)
 
     def __init__(self) -> None:
-        self._previous: np.ndarray | None = None
+        self._previous: np.ndarray | None = None  # the last frame's small grey copy
+        self._change: np.ndarray | None = None  # the last change above noise, on that copy
+        self._scale = 1.0  # small copy pixels per frame pixel
+        self._key: tuple | None = None  # the windows whose corners `_corners` holds
+        self._corners: tuple[np.ndarray, ...] = ()
 
     def energies(self, rgb: np.ndarray, windows: tuple[Window, ...]) -> np.ndarray:
         """Mean change above noise inside each window (0 where nothing moved)."""
@@ -220,7 +226,7 @@ class MotionRank:
     def _boxes(self, windows: tuple[Window, ...], f: float, shape: tuple[int, ...]) -> tuple[np.ndarray, ...]:
         """The windows' corners on the small copy, worked out once per set of windows."""
         key = (id(windows), len(windows), f, shape)
-        if getattr(self, "_key", None) != key:
+        if self._key != key:
             c = np.array([(w.cx, w.cy, w.side) for w in windows], dtype=np.float64)
             half = c[:, 2] / 2
             x0 = np.clip(((c[:, 0] - half) * f).astype(int), 0, shape[1])
@@ -234,7 +240,7 @@ class MotionRank:
         """A window fitted to the largest patch that moved in the last `energies` call (a hand
         waving or coming in), sized as MediaPipe sizes a window to a hand; None when nothing
         moved or everything did (a cut, the camera itself moving)."""
-        change = getattr(self, "_change", None)
+        change = self._change
         if change is None:
             return None
         mask = cv2.dilate((change > 0).astype(np.uint8), np.ones((3, 3), np.uint8))
