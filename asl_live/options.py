@@ -32,6 +32,19 @@ def retrained_model_dir() -> Path:
     return paths.models_dir() / "retrained"
 
 
+def model_name(path: str | Path) -> str:
+    """How the window names a model: "the shipped model", "your retrained model", or the
+    folder's name in quotes; never the machine's full path (that goes in a tooltip)."""
+    path = Path(path)
+    for known, name in ((shipped_model_dir(), "the shipped model"), (retrained_model_dir(), "your retrained model")):
+        try:
+            if path.resolve() == known.resolve():
+                return name
+        except OSError:
+            continue
+    return f"“{path.name or path}”"
+
+
 def samples_dir(settings: AppSettings) -> Path:
     return Path(settings.capture_dir) if settings.capture_dir else paths.samples_dir()
 

@@ -4,9 +4,12 @@ Qt-free and fed one recognised frame at a time (asl_live.live.FrameResult), in o
 the frames' own timestamps, so the Practice tab (live, as a session frame observer) and
 `asl-live practice` (over a video file) judge alike.
 
-- A prompt is accepted when the TARGET digit's smoothed probability stays at or above the
-  threshold, and on top, for `hold_ms`: the target is judged, not only the top guess, and
-  "not a digit" or another digit never counts.
+- A prompt is accepted when two judges say the TARGET digit for `hold_ms`: the model (its
+  smoothed probability at or above the threshold, and on top; "not a digit" or another digit
+  never counts) and the hand's finger states (trainer.finger_states: which fingers are up,
+  what the thumb touches, which way the hand points). The model alone confirmed a C as a 0
+  and a G or an X as a 1; the finger rules alone read a P as a 1. Where they disagree the
+  learner gets the hint that says why.
 - A hint says what is wrong with the hand (asl_live.handshape), only while the hand is held
   still and only for digits whose finger rules agree with the labelled photos often enough.
 - Numbers: a multi-digit number signed digit by digit; a digit is entered once shown for
@@ -18,7 +21,7 @@ from __future__ import annotations
 import copy
 import functools
 import threading
-from collections import Counter
+from collections import Counter, deque
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -27,8 +30,9 @@ import numpy as np
 
 from trainer.classes import SHOW_THRESHOLD
 from trainer.features import normalise_landmarks
+from trainer.finger_states import matches, read_hand
 
-from .handshape import hinted_digits, problems, read_hand
+from .handshape import hinted_digits, problems
 
 if TYPE_CHECKING:
     from .live import FrameResult
@@ -42,6 +46,13 @@ class JudgeSettings:
     # Mean movement of the 21 upright landmarks between two frames, in wrist-to-knuckle
     # lengths, below which the hand counts as held still (a held sign jitters 0.01-0.03).
     still_motion: float = 0.06
+    # The second judge: the finger states must also say the target (for digits whose rules
+    # agree with the labelled photos, handshape.hinted_digits), on at least `finger_share` of
+    # the frames of the last `finger_window_ms`, so one frame's borderline reading does not
+    # restart a hold.
+    fingers: bool = True
+    finger_window_ms: int = 300
+    finger_share: float = 0.6
 
 
 def shown(result: FrameResult) -> str:
@@ -58,6 +69,9 @@ class PromptResult:
     frame: int | None = None  # index of the frame that accepted it
     accepted_ms: int | None = None
     seen: Counter = field(default_factory=Counter)  # what the app showed while it was open
+    # frames where one judge said the target and the other did not: {"model": n, "fingers": n}
+    # names the judge that held the prompt back
+    held_back: Counter = field(default_factory=Counter)
 
     @property
     def time_ms(self) -> int | None:
@@ -70,7 +84,8 @@ class PromptResult:
 
     def to_dict(self) -> dict:
         return {"digit": self.digit, "accepted": self.accepted, "frame": self.frame, "time_ms": self.time_ms,
-                "seen": self.seen_most}
+                "seen": self.seen_most,
+                "held_back_by": {"model": self.held_back["model"], "fingers": self.held_back["fingers"]}}
 
 
 class Stillness:
@@ -94,6 +109,27 @@ class Stillness:
         if moving or self._since is None:
             self._since = result.timestamp_ms
         return result.timestamp_ms - self._since >= self.settings.still_ms
+
+
+class FingerVote:
+    """Do the finger states say the target? A vote over the frames of the last `finger_window_ms`,
+    so one frame's borderline reading neither makes nor breaks a hold."""
+
+    def __init__(self, settings: JudgeSettings) -> None:
+        self.settings = settings
+        self._frames: deque[tuple[int, bool]] = deque()  # (timestamp, the frame's reading matched)
+
+    def reset(self) -> None:
+        self._frames.clear()
+
+    def update(self, result: FrameResult, target: int) -> bool:
+        obs = result.observation
+        yes = obs is not None and matches(read_hand(obs.landmarks, obs.handedness), target)
+        now = result.timestamp_ms
+        self._frames.append((now, yes))
+        while now - self._frames[0][0] >= self.settings.finger_window_ms:
+            self._frames.popleft()
+        return sum(y for _, y in self._frames) >= self.settings.finger_share * len(self._frames)
 
 
 @dataclass
@@ -132,6 +168,7 @@ class PracticeRound:
         self._hold = 0.0
         self._hint: str | None = None
         self._still = Stillness(settings)
+        self._fingers = FingerVote(settings)
 
     @property
     def index(self) -> int:
@@ -151,8 +188,12 @@ class PracticeRound:
         current = self.results[self.index]
         current.seen[shown(result)] += 1
         probs = result.decision.probs
-        on_target = (probs is not None and result.decision.state != "not_digit" and int(np.argmax(probs)) == target
-                     and float(probs[target]) >= threshold)
+        model_says = (probs is not None and result.decision.state != "not_digit" and int(np.argmax(probs)) == target
+                      and float(probs[target]) >= threshold)
+        fingers_say = self._fingers.update(result, target) if self.judged_by_fingers(target) else model_says
+        if model_says != fingers_say:
+            current.held_back["fingers" if model_says else "model"] += 1
+        on_target = model_says and fingers_say
         if not on_target:
             self._above_since = None
         elif self._above_since is None:
@@ -166,8 +207,14 @@ class PracticeRound:
             current.frame, current.accepted_ms = result.index, result.timestamp_ms
             self.streak += 1
             self._above_since, self._hold, self._hint = None, 0.0, None
+            self._fingers.reset()
             return current
         return None
+
+    def judged_by_fingers(self, target: int) -> bool:
+        """Whether the finger states are a judge for this digit: its rules agree with the
+        labelled photos often enough (the same digits that get hints)."""
+        return self.settings.fingers and target in self.hints
 
     def _hint_for(self, result: FrameResult, target: int) -> str | None:
         obs = result.observation
@@ -185,9 +232,10 @@ class PracticeRound:
         self.results[self.index].closed = True
         self.streak = 0
         self._above_since, self._hold, self._hint = None, 0.0, None
+        self._fingers.reset()
 
     def view(self) -> RoundView:
-        results = [replace(r, seen=Counter(r.seen)) for r in self.results]
+        results = [replace(r, seen=Counter(r.seen), held_back=Counter(r.held_back)) for r in self.results]
         return RoundView(list(self.prompts), self.index, self._hold, self._hint, results, self.streak)
 
 

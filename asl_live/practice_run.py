@@ -39,7 +39,8 @@ def run_practice(source: str | os.PathLike[str], prompts: list[int], model_dir: 
     view = practice.view()
     report = {"source": str(source), "model": str(model_dir), "prompts": [r.to_dict() for r in view.results]}
     for digit in prompts[len(view.results):]:  # never opened: the video ended first
-        report["prompts"].append({"digit": digit, "accepted": False, "frame": None, "time_ms": None, "seen": None})
+        report["prompts"].append({"digit": digit, "accepted": False, "frame": None, "time_ms": None, "seen": None,
+                                  "held_back_by": {"model": 0, "fingers": 0}})
     labels = load_labels(source)
     if labels is not None:
         report["timing"] = _after_appearance(report["prompts"], labels["labels"], float(labels.get("fps") or fps))
@@ -70,14 +71,20 @@ def _after_appearance(prompts: list[dict], labels: list, fps: float) -> dict:
             "median_ms": statistics.median(delays) if delays else None, "worst_ms": max(delays) if delays else None}
 
 
+def _held_back(counts: dict) -> str:
+    """Which judge kept a prompt from being accepted, and on how many frames: "fingers 12"."""
+    return ", ".join(f"{judge} {n}" for judge, n in counts.items() if n)
+
+
 def format_report(report: dict) -> str:
     lines = [f"Practice on {report['source']} with {report['model']}",
-             f"{'prompt':>6}  {'accepted':>8}  {'frame':>6}  {'time':>8}  {'after it appeared':>17}  seen most"]
+             f"{'prompt':>6}  {'accepted':>8}  {'frame':>6}  {'time':>8}  {'after it appeared':>17}  {'seen most':<11}  "
+             "held back by (frames)"]
     for p in report["prompts"]:
         time_s = "" if p["time_ms"] is None else f"{p['time_ms'] / 1000:.2f} s"
         after = "" if p.get("after_appearance_ms") is None else f"{p['after_appearance_ms'] / 1000:.2f} s"
         lines.append(f"{p['digit']:>6}  {'yes' if p['accepted'] else 'no':>8}  {p['frame'] if p['frame'] is not None else '':>6}"
-                     f"  {time_s:>8}  {after:>17}  {p['seen'] or ''}")
+                     f"  {time_s:>8}  {after:>17}  {p['seen'] or '':<11}  {_held_back(p['held_back_by'])}")
     t = report.get("timing")
     if t:
         med = "n/a" if t["median_ms"] is None else f"{t['median_ms'] / 1000:.2f} s"

@@ -1,4 +1,4 @@
-"""How often the finger-state reader (asl_live.handshape) agrees with the digit labels.
+"""How often the finger-state reader (trainer.finger_states) agrees with the digit labels.
 
     python scripts/finger_agreement.py --shared ../shared [--split test|train|val] [--json OUT]
                                        [--no-letters]
@@ -10,7 +10,7 @@ wrong about the hand). Photos where no hand is found count as disagreeing. Also,
 only: how often the non-digit letter photos (asl-letters-dlee) match any digit's definition.
 
 Landmarks come through the app's own path (trainer.crops / trainer.hands, crop cache included,
-so a second run is fast). The thresholds in asl_live.handshape were chosen on the training
+so a second run is fast). The thresholds in trainer.finger_states were chosen on the training
 split; `--split test` gives the held-out figures that asl_live/handshape_agreement.json holds
 (the app hints only for digits at or above HINT_MIN_AGREEMENT there in every dataset).
 """
@@ -23,6 +23,7 @@ from collections import Counter, defaultdict
 from pathlib import Path
 
 from asl_live import handshape as hs
+from trainer import finger_states as fs
 from trainer import atomicio
 from trainer.crops import crop_samples
 from trainer.data import Sample, ScanReport, SplitSettings, scan_many, split
@@ -49,7 +50,7 @@ def digit_figures(samples: list[Sample], observations: list[HandObservation | No
         if obs is None:
             no_hand[s.label] += 1
             continue
-        got = hs.matching_digits(hs.read_hand(obs.landmarks, obs.handedness))
+        got = fs.matching_digits(fs.read_hand(obs.landmarks, obs.handedness))
         own[s.label] += s.label in got
         wrong = [d for d in got if d != s.label]
         other[s.label] += bool(wrong)
@@ -85,7 +86,7 @@ def letter_figures(samples: list[Sample], observations: list[HandObservation | N
             continue
         letter = s.path.parent.name
         found[letter] += 1
-        got = hs.matching_digits(hs.read_hand(obs.landmarks, obs.handedness))
+        got = fs.matching_digits(fs.read_hand(obs.landmarks, obs.handedness))
         any_digit[letter] += bool(got)
         per_digit.update(got)
         by_letter_digit[letter].update(got)
@@ -101,7 +102,8 @@ def letter_figures(samples: list[Sample], observations: list[HandObservation | N
 
 
 def thresholds() -> dict[str, float]:
-    return {k: getattr(hs, k) for k in ("EXTENDED_REACH", "CURLED_REACH", "THUMB_OUT", "TOUCH", "SPREAD")}
+    return {k: getattr(fs, k) for k in ("EXTENDED_REACH", "CURLED_REACH", "THUMB_OUT", "TOUCH", "SPREAD", "STRAIGHT_BEND",
+                                        "MAX_TILT")}
 
 
 def report(result: dict) -> str:

@@ -212,6 +212,7 @@ def make_video_file(
     hand_model: str | os.PathLike[str] | None = None,
     dim: int = 0,
     whole_photos: bool = False,
+    in_order: bool = False,
 ) -> SynthVideo:
     """Write the video (mp4v, or MJPG .avi where mp4v cannot be written) and its labels JSON,
     both atomically. `images` (label -> files) overrides the Kaggle images from `data_root`
@@ -220,7 +221,9 @@ def make_video_file(
     skin-coloured patch) is re-drawn, so that the video measures the classifier rather than the
     odd undetectable paste. `dim` (1, 2) renders the frames as a webcam in a dim room gives them
     (DIM_LEVELS), after the hands were checked on the well-lit frames. `whole_photos` places
-    every photo whole (photos of hands in their own surroundings, such as the 218-signer set)."""
+    every photo whole (photos of hands in their own surroundings, such as the 218-signer set).
+    `in_order`: the n-th stretch of a label shows its n-th image (every image once, in turn)
+    rather than one drawn at random."""
     out = Path(out)
     if images is None:
         root = Path(data_root) if data_root is not None else default_data_root()
@@ -249,13 +252,17 @@ def make_video_file(
         sources.clear()
         rng = np.random.default_rng(seed)
         noise = np.random.default_rng(seed + 1)  # its own draws: a dim video is the lit one, dimmed
+        shown: dict[int, int] = {}
         for digit in digits:
             placement = src = None
+            turn = -1
+            if in_order and digit is not None:
+                turn = shown[digit] = shown.get(digit, -1) + 1
             for _ in range(CHECK_TRIES):
                 bg = make_background(rng, size)
                 if digit is None:
                     break
-                placement, src = _pick_hand(rng, images, int(digit), size, whole_photos)
+                placement, src = _pick_hand(rng, images, int(digit), size, whole_photos, turn)
                 if visible(bg, placement):
                     break
             sources.append(None if src is None else src.name)
@@ -275,13 +282,14 @@ def make_video_file(
 
 
 def _pick_hand(rng: np.random.Generator, images: dict[int, list[Path]], digit: int,
-               size: tuple[int, int], whole: bool = False) -> tuple[_Placement, Path]:
+               size: tuple[int, int], whole: bool = False, turn: int = -1) -> tuple[_Placement, Path]:
+    """A placed image of `digit`: the `turn`-th of its pool (>= 0), else one at random."""
     pool = list(images.get(digit, []))
     what = "hands that are no digit" if digit == NOT_DIGIT else f"digit {digit}"
     if not pool:
         raise FileNotFoundError(f"no images of {what}" + (" (pass --negatives DIR)" if digit == NOT_DIGIT else ""))
-    for _ in range(20):  # a few files may be unreadable or nearly empty
-        path = pool[int(rng.integers(len(pool)))]
+    for attempt in range(20):  # a few files may be unreadable or nearly empty
+        path = pool[(turn + attempt) % len(pool)] if turn >= 0 else pool[int(rng.integers(len(pool)))]
         rgb = read_rgb(path)
         if rgb is None:
             continue

@@ -140,6 +140,11 @@ def test_evaluate_json_and_table(trained, capsys):
     assert set(neg) >= {"images", "shown_as_digit", "rate", "per_folder", "split"} and neg["split"] == "test"
     assert neg["images"] == meta["metrics"]["negatives"]["images"]  # the held-out letters, as at training
     assert sum(f["images"] for f in neg["per_folder"].values()) == neg["images"]
+    # both judges per letter: the model, the finger states, and both on the same digit
+    for f in [neg, *neg["per_folder"].values()]:
+        assert f["both_say_digit"] <= min(f["shown_as_digit"], f["fingers_say_digit"]) <= f["images"]
+    assert set(report["fingers"]) == {"agree", "both_right", "right_held_back_any", "right_held_back_flat"}
+    assert 0.8 <= report["fingers"]["agree"] <= 1.0 and report["fingers"]["both_right"] <= report["accuracy"]
     assert "Cropping hands" in out.err  # progress goes to stderr, stdout stays JSON
 
     assert main(["evaluate", "--model", str(trained), "--data", str(SLD), "--negatives", str(LETTERS),

@@ -21,6 +21,28 @@ def test_no_hand_counts_as_error_and_separately():
     assert "accuracy 0.6000" in text and "no hand 1 (20.0%)" in text
 
 
+def test_second_judge_figures_on_digits_and_on_hands_that_are_no_digit():
+    from trainer.evaluate import evaluate_negatives, format_negatives
+
+    labels = np.array([1, 1, 0, 0])
+    pred = np.array([1, 1, 0, 2])
+    fingers = [{1}, set(), {7}, {0}]  # agrees, reads nothing, reads another digit, agrees (model wrong)
+    f = evaluate(labels, pred, finger_digits=fingers)["fingers"]
+    assert f == {"agree": 0.5, "both_right": 0.25, "right_held_back_any": 2, "right_held_back_flat": 1}
+    assert "finger states meet the true digit's definition on 50.0%" in format_report(
+        evaluate(labels, pred, finger_digits=fingers))
+
+    pred = np.array([1, 0, 1, NO_HAND, 10])
+    conf = np.array([0.9, 0.9, 0.5, 0.0, 0.9])
+    neg = evaluate_negatives(pred, conf, ["G", "C", "G", "X", "X"], 0.6, [{1}, {5}, {1}, set(), {1}])
+    assert (neg["shown_as_digit"], neg["fingers_say_digit"], neg["both_say_digit"]) == (2, 4, 1)
+    assert neg["per_folder"]["G"] == {"images": 2, "shown_as_digit": 1, "rate": 0.5, "fingers_say_digit": 2,
+                                      "both_say_digit": 1, "both_rate": 0.5}
+    assert neg["per_folder"]["C"]["both_say_digit"] == 0  # the model's 0 and the fingers' 5 disagree
+    assert "both judges say the same digit on 1" in format_negatives(neg)
+    assert "fingers_say_digit" not in evaluate_negatives(pred, conf, ["G"] * 5, 0.6)
+
+
 def test_calibration_error_and_temperature():
     assert expected_calibration_error(np.array([0.9, 0.9]), np.array([True, True])) == pytest.approx(0.1)
     rng = np.random.default_rng(0)

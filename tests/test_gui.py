@@ -360,7 +360,11 @@ def test_retrain_without_a_working_model_takes_the_new_one(qtbot, open_window, s
     assert not window.train_panel.compare.isHidden()  # the per-class figures
     saved = json.loads((Path(os.environ["ASL_LIVE_DATA_DIR"]) / "settings.json").read_text())
     assert Path(saved["model"]) == out  # the next launch starts with it
-    assert window.model_panel.path_label.text().endswith(str(out))
+    # named, not shown as a path of this machine (the path is in the tooltip)
+    assert window.model_panel.path_label.text() == "Model: your retrained model"
+    assert window.model_panel.path_label.toolTip() == str(out)
+    assert "your retrained model" in window.statusBar().currentMessage()
+    assert str(tmp_path) not in window.statusBar().currentMessage() and window.statusBar().toolTip() == str(out)
 
 
 def test_a_worse_retrain_is_kept_aside_until_chosen(qtbot, open_window, synth_video, good_bundle,

@@ -11,6 +11,7 @@ import pytest
 
 from _paths import KAGGLE, SLD
 from asl_live import handshape as hs
+from trainer import finger_states as fs
 
 # -- a hand-made upright right hand, in units of the wrist-to-middle-knuckle length ----------
 # Knuckles and thumb base roughly where the average training "5" has them (thumb on +x).
@@ -29,7 +30,7 @@ def synthetic_hand(up: str = "", thumb: str = "in", spread: bool = True, curve: 
     finger's name (that finger bent so its tip meets the thumb tip)."""
     up_set, curve_set = set(up.split()), set(curve.split())
     p = np.zeros((21, 2))
-    for f, (m, pip, dip, tip) in hs._JOINTS.items():
+    for f, (m, pip, dip, tip) in fs._JOINTS.items():
         mcp = np.array(_MCP[f])
         p[m] = mcp
         if f in up_set:
@@ -55,7 +56,7 @@ def synthetic_hand(up: str = "", thumb: str = "in", spread: bool = True, curve: 
     elif thumb == "in":
         p[2], p[3], p[4] = (0.35, -0.5), (0.1, -0.65), (-0.15, -0.65)
     else:
-        target = _O_POINT if thumb == "o" else p[hs.TIPS[thumb]]
+        target = _O_POINT if thumb == "o" else p[fs.TIPS[thumb]]
         p[4] = target + (0.04, 0.03)
         p[3] = (p[2] + p[4]) / 2 + (0.08, 0.0)
     pts = np.zeros((21, 3), dtype=np.float32)
@@ -92,53 +93,53 @@ def rotated(pts: np.ndarray, degrees: float, centre=(320.0, 240.0)) -> np.ndarra
 
 
 def test_fingers_constants() -> None:
-    assert hs.FINGERS == ("thumb", "index", "middle", "ring", "pinky")
-    assert set(hs.DIGIT_SHAPES) == set(range(10))
+    assert fs.FINGERS == ("thumb", "index", "middle", "ring", "pinky")
+    assert set(fs.DIGIT_SHAPES) == set(range(10))
 
 
 @pytest.mark.parametrize("digit", range(10))
 def test_synthetic_digit_reads_as_built(digit: int) -> None:
     spec = CANONICAL[digit]
-    r = hs.read_hand(synthetic_hand(**spec), "Right")
+    r = fs.read_hand(synthetic_hand(**spec), "Right")
     want_up = set(spec.get("up", "").split()) | ({"thumb"} if spec.get("thumb") == "out" else set())
     if digit == 0:  # the O's thumb may sit either way (a 0 asks nothing of it)
         assert set(r.up) - {"thumb"} == want_up
     else:
         assert set(r.up) == want_up
     thumb = spec.get("thumb", "in")
-    if thumb in hs.LONG_FINGERS:
+    if thumb in fs.LONG_FINGERS:
         assert r.thumb_touches == thumb
     if digit == 0:
         assert r.thumb_touches is not None and not any(r.curled.values())
-    assert hs.matching_digits(r) == [digit]
+    assert fs.matching_digits(r) == [digit]
     assert hs.problems(r, digit) == []
 
 
 def test_flags_for_chosen_fingers() -> None:
-    r = hs.read_hand(synthetic_hand(up="index pinky", thumb="out"), "Right")
+    r = fs.read_hand(synthetic_hand(up="index pinky", thumb="out"), "Right")
     assert r.extended == {"thumb": True, "index": True, "middle": False, "ring": False, "pinky": True}
     assert r.curled["middle"] and r.curled["ring"] and not r.curled["index"]
     assert r.thumb_touches is None
-    open_hand = hs.read_hand(synthetic_hand(up="index middle ring pinky"), "Right")
+    open_hand = fs.read_hand(synthetic_hand(up="index middle ring pinky"), "Right")
     assert open_hand.thumb_touches is None and not open_hand.extended["thumb"]
-    assert hs.read_hand(synthetic_hand(up="index middle", spread=True), "Right").spread
-    assert not hs.read_hand(synthetic_hand(up="index middle", spread=False), "Right").spread
+    assert fs.read_hand(synthetic_hand(up="index middle", spread=True), "Right").spread
+    assert not fs.read_hand(synthetic_hand(up="index middle", spread=False), "Right").spread
 
 
-def _same(a: hs.HandReading, b: hs.HandReading) -> None:
+def _same(a: fs.HandReading, b: fs.HandReading) -> None:
     assert a.extended == b.extended and a.curled == b.curled
     assert a.thumb_touches == b.thumb_touches and a.spread == b.spread
     assert a.thumb_out == pytest.approx(b.thumb_out, abs=1e-4)
-    for f in hs.LONG_FINGERS:
+    for f in fs.LONG_FINGERS:
         assert a.reach[f] == pytest.approx(b.reach[f], abs=1e-4)
 
 
 @pytest.mark.parametrize("digit", range(10))
 def test_left_hand_reads_like_right(digit: int) -> None:
     pts = synthetic_hand(**CANONICAL[digit])
-    right = hs.read_hand(pts, "Right")
-    _same(hs.read_hand(mirrored(pts), "Left"), right)
-    assert hs.matches(hs.read_hand(mirrored(pts), "Left"), digit)
+    right = fs.read_hand(pts, "Right")
+    _same(fs.read_hand(mirrored(pts), "Left"), right)
+    assert fs.matches(fs.read_hand(mirrored(pts), "Left"), digit)
 
 
 @pytest.mark.parametrize("degrees", [25, 90, -60, 180])
@@ -147,33 +148,33 @@ def test_rotated_and_scaled_hand_reads_the_same(digit: int, degrees: float) -> N
     pts = synthetic_hand(**CANONICAL[digit])
     turned = rotated(pts, degrees)
     turned[:, :2] = turned[:, :2] * 0.5 + (40, -15)  # smaller and elsewhere in the frame
-    _same(hs.read_hand(turned, "Right"), hs.read_hand(pts, "Right"))
+    _same(fs.read_hand(turned, "Right"), fs.read_hand(pts, "Right"))
 
 
 def test_bad_landmarks_are_refused() -> None:
     with pytest.raises(ValueError):
-        hs.read_hand(np.zeros((20, 3)), "Right")
+        fs.read_hand(np.zeros((20, 3)), "Right")
 
 
 def test_problems_name_the_wrong_finger() -> None:
-    four = hs.read_hand(synthetic_hand(**CANONICAL[4]), "Right")
+    four = fs.read_hand(synthetic_hand(**CANONICAL[4]), "Right")
     said = hs.problems(four, 7)
     assert said == ["Your ring finger is up: for 7, touch it to your thumb."]
-    assert not hs.matches(four, 7)
+    assert not fs.matches(four, 7)
 
-    together = hs.read_hand(synthetic_hand(up="index middle", spread=False), "Right")
+    together = fs.read_hand(synthetic_hand(up="index middle", spread=False), "Right")
     assert hs.problems(together, 2) == ["Spread your index and middle fingers apart for 2."]
 
-    five = hs.read_hand(synthetic_hand(**CANONICAL[5]), "Right")
+    five = fs.read_hand(synthetic_hand(**CANONICAL[5]), "Right")
     assert hs.problems(five, 4) == ["Your thumb is out: for 4, fold it across your palm."]
     assert any("thumb" in s and "out to the side" in s for s in hs.problems(four, 3))
     assert any("ring finger" in s and "fold it down" in s for s in hs.problems(four, 3))
 
-    fist = hs.read_hand(synthetic_hand(), "Right")
+    fist = fs.read_hand(synthetic_hand(), "Right")
     said = hs.problems(fist, 0)
-    assert any("index finger is curled" in s for s in said) and not hs.matches(fist, 0)
+    assert any("index finger is curled" in s for s in said) and not fs.matches(fist, 0)
 
-    touches_ring = hs.read_hand(synthetic_hand(**CANONICAL[7]), "Right")
+    touches_ring = fs.read_hand(synthetic_hand(**CANONICAL[7]), "Right")
     said = hs.problems(touches_ring, 6)
     assert "Your pinky finger is up: for 6, touch it to your thumb." in said
     assert "Your ring finger is down: for 6, raise it." in said
@@ -182,10 +183,40 @@ def test_problems_name_the_wrong_finger() -> None:
 @pytest.mark.parametrize("digit", range(10))
 def test_problems_empty_exactly_when_matching(digit: int) -> None:
     for other in range(10):
-        r = hs.read_hand(synthetic_hand(**CANONICAL[other]), "Right")
+        r = fs.read_hand(synthetic_hand(**CANONICAL[other]), "Right")
         said = hs.problems(r, digit)
-        assert (said == []) == hs.matches(r, digit)
+        assert (said == []) == fs.matches(r, digit)
         assert all(s.endswith(".") and s[0].isupper() for s in said)
+
+
+def hooked_index(pts: np.ndarray, degrees: float = 80.0) -> np.ndarray:
+    """The index bent at its middle joint: a 1 made into an X."""
+    out = pts.copy()
+    a = np.radians(degrees)
+    r = np.array([[np.cos(a), -np.sin(a)], [np.sin(a), np.cos(a)]])
+    out[[7, 8], :2] = (pts[[7, 8], :2] - pts[6, :2]) @ r.T + pts[6, :2]
+    return out
+
+
+def test_near_digit_shapes_are_not_the_digit_and_the_hint_says_why() -> None:
+    one = synthetic_hand(**CANONICAL[1])
+    x = fs.read_hand(hooked_index(one), "Right")  # X: the index hooked
+    assert x.bent["index"] and not x.extended["index"] and x.bend["index"] > fs.STRAIGHT_BEND
+    assert not fs.matches(x, 1)
+    assert hs.problems(x, 1)[0] == "Your index finger is bent: for 1, hold it straight up."
+
+    g = fs.read_hand(rotated(one, 90), "Right")  # G: the same 1 pointing sideways
+    assert not g.upright and abs(g.tilt) == pytest.approx(90, abs=1)
+    assert not fs.matches(g, 1) and fs.matching_digits(g) == []
+    assert hs.problems(g, 1)[0].startswith("Point your fingers up")
+    assert fs.matches(fs.read_hand(rotated(one, 40), "Right"), 1)  # a 1 leaning a little is still a 1
+    assert not fs.read_hand(mirrored(rotated(one, 90)), "Left").upright  # either hand
+
+    c = synthetic_hand(**CANONICAL[0])
+    c[4, :2] += (0.35 * 120, 0.35 * 120)  # C: the thumb away from the curved fingertips
+    read = fs.read_hand(c, "Right")
+    assert read.thumb_touches is None and not fs.matches(read, 0)
+    assert "For 0, close the circle: touch your fingertips to your thumb." in hs.problems(read, 0)
 
 
 def _agreement(tmp_path: Path, per: dict[str, dict[str, float]]) -> Path:
@@ -247,7 +278,7 @@ def training_photos(hand_model_path: Path):
 def test_real_training_photos_match_their_label(training_photos) -> None:
     found = [(s, o) for s, o in zip(training_photos.samples, training_photos.observations) if o is not None]
     assert len(found) >= 0.9 * len(training_photos.samples)
-    agree = [hs.matches(hs.read_hand(o.landmarks, o.handedness), s.label) for s, o in found]
+    agree = [fs.matches(fs.read_hand(o.landmarks, o.handedness), s.label) for s, o in found]
     misses = [f"{s.dataset}/{s.path.name} ({s.label})" for (s, _), ok in zip(found, agree) if not ok]
     assert sum(agree) >= 0.9 * len(found), misses
     # The reading does not depend on which way round the hand is labelled and shown.
@@ -255,4 +286,4 @@ def test_real_training_photos_match_their_label(training_photos) -> None:
         flipped = o.landmarks.copy()
         flipped[:, 0] = -flipped[:, 0]
         other = "Left" if o.handedness == "Right" else "Right"
-        _same(hs.read_hand(flipped, other), hs.read_hand(o.landmarks, o.handedness))
+        _same(fs.read_hand(flipped, other), fs.read_hand(o.landmarks, o.handedness))

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from asl_live import main as main_module
-from asl_live.options import resolve_options, retrained_model_dir, shipped_model_dir
+from asl_live.options import model_name, resolve_options, retrained_model_dir, shipped_model_dir
 from asl_live.settings import AppSettings
 
 from _paths import REPO
@@ -66,6 +66,12 @@ def test_options_precedence(user_dirs) -> None:
     assert resolve_options(parse("--camera", "0", "--model", "x"), AppSettings(camera=5)).source == 0
     assert resolve_options(parse("--camera", "0", "--model", "x"), AppSettings()).model == Path.cwd() / "x"
     assert resolve_options(parse(), AppSettings(source="/v/clip.mp4", loop=False)).loop is False
+
+
+def test_models_are_named_not_shown_as_paths(user_dirs, tmp_path) -> None:
+    assert model_name(shipped_model_dir()) == "the shipped model"
+    assert model_name(retrained_model_dir()) == "your retrained model"
+    assert model_name(tmp_path / "my-hands") == "“my-hands”"
 
 
 def test_out_of_range_settings_are_clamped_with_a_note(user_dirs) -> None:

@@ -12,6 +12,7 @@ import csv
 import json
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -100,6 +101,45 @@ def test_a_hint_comes_only_for_a_hand_held_still_and_for_digits_with_reliable_ru
     for i in range(12):
         quiet.update(frame(i, "digit", 6, wrong, obs))
     assert quiet.view().hint is None
+
+
+def test_two_judges_a_near_digit_shape_is_never_confirmed_and_the_hint_says_why():
+    from test_handshape import CANONICAL, hooked_index, synthetic_hand
+
+    def obs(pts):
+        return HandObservation(np.zeros((64, 64, 3), np.uint8), pts, (0.0, 0.0, 64.0), "Right", 1.0)
+
+    x = obs(hooked_index(synthetic_hand(**CANONICAL[1])))  # an X, which the model calls 1
+    settings = JudgeSettings(hold_ms=300, still_ms=200)
+    r = PracticeRound([1], settings, hints={1})
+    for i in range(40):
+        assert r.update(frame(i, "digit", 1, probs_for(1), x)) is None
+    view = r.view()
+    assert not view.done and view.hold == 0
+    assert view.hint == "Your index finger is bent: for 1, hold it straight up."
+    assert view.results[0].to_dict()["held_back_by"] == {"model": 0, "fingers": 40}
+    one = obs(synthetic_hand(**CANONICAL[1]))
+    accepted = None
+    for i in range(40, 60):
+        accepted = accepted or r.update(frame(i, "digit", 1, probs_for(1), one))
+    assert accepted is not None and accepted.time_ms is not None
+    # the model alone would have confirmed the X; so would the fingers alone a 1 the model doubts
+    alone = PracticeRound([1], replace(settings, fingers=False), hints={1})
+    assert any(alone.update(frame(i, "digit", 1, probs_for(1), x)) for i in range(40))
+    doubt = PracticeRound([1], settings, hints={1})
+    for i in range(40):
+        assert doubt.update(frame(i, "unsure", None, probs_for(1, 0.4), one)) is None
+    assert doubt.view().results[0].held_back == {"model": 40}
+
+
+def test_one_borderline_finger_reading_does_not_restart_a_hold():
+    from test_handshape import CANONICAL, hooked_index, synthetic_hand
+
+    one, x = (HandObservation(np.zeros((64, 64, 3), np.uint8), p, (0.0, 0.0, 64.0), "Right", 1.0)
+              for p in (synthetic_hand(**CANONICAL[1]), hooked_index(synthetic_hand(**CANONICAL[1]))))
+    r = PracticeRound([1], JudgeSettings(hold_ms=500), hints={1})
+    got = [r.update(frame(i, "digit", 1, probs_for(1), x if i == 6 else one)) for i in range(12)]
+    assert got[10] is not None  # 500 ms after the first frame, the one X-like frame outvoted
 
 
 def test_a_number_is_entered_digit_by_digit_and_the_same_digit_twice_needs_a_change():

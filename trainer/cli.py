@@ -79,7 +79,7 @@ def cmd_train(args) -> int:
     train = replace(TrainSettings(), seed=args.seed if args.train_seed is None else args.train_seed, **{
         k: getattr(args, k) for k in ("epochs", "batch_size", "fusion", "landmark_swap", "grey_landmark_swap", "crop_drop",
         "tilt_jitter_deg", "room_backgrounds", "background_swap", "not_digit_from",
-        "not_digit_tilt_jitter_deg", "thumb_jitter_deg")})
+        "not_digit_tilt_jitter_deg", "thumb_jitter_deg", "hard_negatives", "hard_negative_kinds", "geometry")})
     job = TrainJob(
         data=[Path(d) for d in args.data],
         negatives=[Path(d) for d in args.negatives or []],
@@ -254,6 +254,14 @@ def build_parser() -> argparse.ArgumentParser:
                                 "random textures")
     share("--background-swap", "share of all training examples given a new background behind the hand, cut out "
                                "along its landmarks, so where a class's photos were taken is no cue")
+    share("--hard-negatives", "with negatives: share of the training 0s and 1s also given as 'not a digit' copies "
+                              "made one detail away (a 0 opened into a C, a 1 hooked into an X)")
+    t.add_argument("--hard-negative-kinds", default=defaults.hard_negative_kinds, metavar="KINDS",
+                   help="with --hard-negatives: which shapes to make: C (a 0 opened), X (a 1 hooked), G (a 1 or 2 "
+                        f"turned sideways or down) (default {defaults.hard_negative_kinds})")
+    t.add_argument("--geometry", action=argparse.BooleanOptionalAction, default=defaults.geometry,
+                   help="give the landmark branch the thumb-to-fingertip gaps, finger bends and index direction "
+                        f"(default {'on' if defaults.geometry else 'off'})")
     t.add_argument("--not-digit-from", choices=NOT_DIGIT_FROM, default=defaults.not_digit_from,
                    help="with negatives: what decides 'not a digit': 'landmarks', the hand's shape alone (a crop "
                         "unlike the training photos cannot turn a digit away), or 'all', crop and landmarks "

@@ -15,13 +15,14 @@ NO_HAND = -1
 
 
 def evaluate(labels: np.ndarray, predicted: np.ndarray, confidence: np.ndarray | None = None,
-             num_classes: int = NUM_DIGITS) -> dict:
+             num_classes: int = NUM_DIGITS, finger_digits: list[set[int]] | None = None) -> dict:
     """labels: the digit each image shows; predicted: the model's class (a digit, or "not a
     digit" = 10 for models with that class) or NO_HAND (-1) where the landmarker found no hand.
 
     confusion[t][p] counts images of digit t predicted as p among images with a hand (one
     column per model class); recall counts no-hand images of a digit as misses, precision is
-    over predictions made.
+    over predictions made. finger_digits: per image, the digits whose definition the hand's
+    finger states meet (trainer.finger_states), for the second judge's figures (`fingers`).
     """
     labels = np.asarray(labels, dtype=int)
     predicted = np.asarray(predicted, dtype=int)
@@ -49,9 +50,26 @@ def evaluate(labels: np.ndarray, predicted: np.ndarray, confidence: np.ndarray |
         "per_class": per_class,
         "confusion": confusion.tolist(),
     }
+    if finger_digits is not None:
+        report["fingers"] = finger_figures(labels, predicted, finger_digits)
     if confidence is not None and hand.any():
         report["ece"] = round(expected_calibration_error(confidence[hand], predicted[hand] == labels[hand]), 4)
     return report
+
+
+def finger_figures(labels: np.ndarray, predicted: np.ndarray, finger_digits: list[set[int]]) -> dict:
+    """The second judge on digit images: how often the finger states meet the true digit's
+    definition (`agree`), how often the model is right and they agree (`both_right`), and how
+    many of the model's right answers a live "?" would take away if shown wherever the finger
+    states disagree: meeting no definition or another one (`right_held_back_any`), or only
+    where they meet another digit's definition and not the model's (`right_held_back_flat`)."""
+    n = len(labels)
+    agree = np.array([int(t) in f for t, f in zip(labels, finger_digits)], dtype=bool)
+    right = np.asarray(predicted) == np.asarray(labels)
+    flat = np.array([bool(f) and int(t) not in f for t, f in zip(labels, finger_digits)], dtype=bool)
+    rate = lambda m: round(float(m.mean()) if n else 0.0, 4)  # noqa: E731
+    return {"agree": rate(agree), "both_right": rate(right & agree),
+            "right_held_back_any": int((right & ~agree).sum()), "right_held_back_flat": int((right & flat).sum())}
 
 
 def shown_as_digit(predicted: np.ndarray, confidence: np.ndarray, threshold: float) -> np.ndarray:
@@ -61,19 +79,32 @@ def shown_as_digit(predicted: np.ndarray, confidence: np.ndarray, threshold: flo
     return (predicted != NO_HAND) & (predicted < NUM_DIGITS) & (np.asarray(confidence) >= threshold)
 
 
-def evaluate_negatives(predicted: np.ndarray, confidence: np.ndarray, folders: list[str], threshold: float) -> dict:
-    """Images of hands that are no digit: how many the app would show as a digit."""
+def evaluate_negatives(predicted: np.ndarray, confidence: np.ndarray, folders: list[str], threshold: float,
+                       finger_digits: list[set[int]] | None = None) -> dict:
+    """Images of hands that are no digit: how many the app would show as a digit. With
+    `finger_digits` (per image, the digits whose definition the finger states meet), also how
+    many the finger states call a digit (`fingers_say_digit`) and how many both judges call the
+    same digit (`both_say_digit`: what practice mode could confirm), overall and per folder."""
+    predicted = np.asarray(predicted)
     shown = shown_as_digit(predicted, confidence, threshold)
+    judged = finger_digits is not None
+    fingers = np.array([bool(f) for f in finger_digits], dtype=bool) if judged else None
+    both = np.array([s and int(p) in f for s, p, f in zip(shown, predicted, finger_digits)], dtype=bool) \
+        if judged else None
+
+    def figures(m: np.ndarray) -> dict:
+        k = int(m.sum())
+        out = {"images": k, "shown_as_digit": int(shown[m].sum()), "rate": round(float(shown[m].mean()) if k else 0.0, 4)}
+        if judged:
+            out.update(fingers_say_digit=int(fingers[m].sum()), both_say_digit=int(both[m].sum()),
+                       both_rate=round(float(both[m].mean()) if k else 0.0, 4))
+        return out
+
     folders_arr = np.array(folders)
-    per_folder = {}
-    for name in sorted(set(folders)):
-        m = folders_arr == name
-        per_folder[name] = {"images": int(m.sum()), "shown_as_digit": int(shown[m].sum()),
-                            "rate": round(float(shown[m].mean()), 4)}
-    n = len(shown)
-    digits = Counter(int(p) for p in np.asarray(predicted)[shown])
-    return {"images": n, "shown_as_digit": int(shown.sum()), "rate": round(float(shown.mean()) if n else 0.0, 4),
-            "no_hand": int((np.asarray(predicted) == NO_HAND).sum()), "threshold": threshold,
+    per_folder = {name: figures(folders_arr == name) for name in sorted(set(folders))}
+    digits = Counter(int(p) for p in predicted[shown])
+    whole = figures(np.ones(len(shown), dtype=bool))
+    return {**whole, "no_hand": int((predicted == NO_HAND).sum()), "threshold": threshold,
             "digits_shown": {str(d): c for d, c in sorted(digits.items())}, "per_folder": per_folder}
 
 
@@ -106,6 +137,11 @@ def format_report(report: dict, title: str = "") -> str:
     lines.append("     " + "".join(f"{d:>5}" for d in DIGITS) + ("  not" if columns > NUM_DIGITS else ""))
     for d, row in enumerate(report["confusion"]):
         lines.append(f"{d:>5}" + "".join(f"{v:>5}" for v in row))
+    f = report.get("fingers")
+    if f:
+        lines.append(f"finger states meet the true digit's definition on {100 * f['agree']:.1f}%; model right and "
+                     f"finger states agreeing {100 * f['both_right']:.1f}%; right answers a '?' on disagreement would "
+                     f"take: {f['right_held_back_any']} (any), {f['right_held_back_flat']} (another digit's definition)")
     return "\n".join(lines)
 
 
@@ -114,8 +150,14 @@ def format_negatives(neg: dict, threshold_note: str = "") -> str:
     lines = [f"non-digit hands {neg['images']}: shown as a digit {neg['shown_as_digit']} "
              f"({100 * neg['rate']:.1f}%) at threshold {neg['threshold']:.2f}{threshold_note}; "
              f"no hand found {neg['no_hand']}"]
+    if "both_say_digit" in neg:
+        lines.append(f"  finger states meet a digit's definition on {neg['fingers_say_digit']}; both judges say the "
+                     f"same digit on {neg['both_say_digit']} ({100 * neg['both_rate']:.1f}%: what practice could accept)")
     if neg["digits_shown"]:
         lines.append("  shown as: " + ", ".join(f"{d}: {n}" for d, n in neg["digits_shown"].items()))
     for name, f in neg["per_folder"].items():
-        lines.append(f"  {name:<12}{f['images']:>5} images  {f['shown_as_digit']:>4} shown as a digit ({100 * f['rate']:.1f}%)")
+        judges = (f"  fingers {f['fingers_say_digit']:>3}  both {f['both_say_digit']:>3}"
+                  if "both_say_digit" in f else "")
+        lines.append(f"  {name:<12}{f['images']:>5} images  {f['shown_as_digit']:>4} shown as a digit "
+                     f"({100 * f['rate']:.1f}%){judges}")
     return "\n".join(lines)

@@ -46,9 +46,33 @@ class ShapeGate(layers.Layer):
         return ops.concatenate([log_sigmoid(-g) + ops.log_softmax(digits, axis=-1), log_sigmoid(g)], axis=-1)
 
 
+@keras.saving.register_keras_serializable(package="asl_live")
+class HandGeometry(layers.Layer):
+    """Upright landmark input -> the details one joint or one gap away from a digit, spelled
+    out: the thumb tip's distance to each fingertip (in wrist-to-knuckle lengths: a 0 touches,
+    a C does not), each long finger's bend (cosine between its first and last segment: a 1 is
+    straight, an X hooked) and where the index points relative to the palm. An MLP can learn
+    these from the coordinates, but from a few hundred hands it learns the nearest digit first."""
+
+    def call(self, landmarks):
+        ops = keras.ops
+        p = ops.reshape(landmarks[:, :LANDMARK_FEATURES], (-1, LANDMARK_FEATURES // 2, 2))
+
+        def unit(v):
+            return v / ops.sqrt(ops.sum(v * v, axis=-1, keepdims=True) + 1e-6)
+
+        feats = [ops.sqrt(ops.sum((p[:, tip] - p[:, 4]) ** 2, axis=-1, keepdims=True) + 1e-6)
+                 for tip in (8, 12, 16, 20)]
+        for mcp in (5, 9, 13, 17):
+            first, last = unit(p[:, mcp + 1] - p[:, mcp]), unit(p[:, mcp + 3] - p[:, mcp + 2])
+            feats.append(ops.sum(first * last, axis=-1, keepdims=True))
+        feats.append(unit(p[:, 8] - p[:, 5]))
+        return ops.concatenate(feats, axis=-1)
+
+
 def build_model(crop_size: int = 64, num_classes: int = NUM_DIGITS, fusion: str = "fused",
                 crop_drop: float = 0.0, landmark_features: int = LANDMARK_FEATURES,
-                not_digit_from: str = "landmarks") -> keras.Model:
+                not_digit_from: str = "landmarks", geometry: bool = False) -> keras.Model:
     """fusion: "fused" (crop + landmarks), "crop" (CNN only) or "landmarks" (MLP only).
 
     crop_drop (fused only): share of training examples whose whole crop embedding is dropped,
@@ -56,6 +80,7 @@ def build_model(crop_size: int = 64, num_classes: int = NUM_DIGITS, fusion: str 
     landmark_features: width of the landmark input (42, or 44 with the tilt, trainer.features).
     not_digit_from (eleven classes, a model with landmarks): "landmarks", the not-a-digit score
     from the landmark branch alone through a ShapeGate, or "all", an eleventh plain logit.
+    geometry: the landmark branch also gets HandGeometry's contacts, bends and index direction.
 
     Both inputs always exist so every variant loads and runs through the same code.
     """
@@ -77,7 +102,8 @@ def build_model(crop_size: int = 64, num_classes: int = NUM_DIGITS, fusion: str 
             x = layers.Dropout(crop_drop, noise_shape=(None, 1), name="crop_branch_drop")(x)
         parts.append(x)
     if fusion in ("fused", "landmarks"):
-        y = layers.Dense(128, activation="relu")(lm_in)
+        y = layers.Concatenate()([lm_in, HandGeometry(name="hand_geometry")(lm_in)]) if geometry else lm_in
+        y = layers.Dense(128, activation="relu")(y)
         y = layers.Dense(64, activation="relu")(y)
         parts.append(y)
     if not parts:

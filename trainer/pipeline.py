@@ -21,7 +21,9 @@ from .data import DataError, Sample, ScanReport, SplitSettings, scan_many, scan_
 from .evaluate import NO_HAND, evaluate, evaluate_negatives
 from .examples import HELDOUT_FILE, REHEARSAL_FILE, Example, balanced, load_examples, save_examples
 from .features import batch_inputs
+from .finger_states import matching_digits, read_hand
 from .gate import LandmarkGate, gate_features
+from .hard_negatives import make_hard_negatives
 from .hands import CropSettings, HandObservation
 from .outdir import interrupted_path
 from .plots import plot_confusion, plot_history
@@ -111,17 +113,23 @@ def score(classifier: Classifier, crops: CropResult, threshold: float = SHOW_THR
     pred, conf = predict(classifier, crops)
     labels = np.array([s.label for s in crops.samples], dtype=int)
     names = np.array([s.dataset for s in crops.samples])
+    fingers = [set() if o is None else set(matching_digits(read_hand(o.landmarks, o.handedness)))
+               for o in crops.observations]
     digit = labels != NOT_DIGIT
+
+    def pick(m: np.ndarray) -> list[set[int]]:
+        return [f for f, keep in zip(fingers, m) if keep]
+
     out: dict = {"datasets": {}}
     for name in sorted(set(names[digit].tolist())):
         m = digit & (names == name)
-        out["datasets"][name] = evaluate(labels[m], pred[m], conf[m], classifier.num_classes)
+        out["datasets"][name] = evaluate(labels[m], pred[m], conf[m], classifier.num_classes, pick(m))
     if len(out["datasets"]) > 1:
-        out["datasets"]["all"] = evaluate(labels[digit], pred[digit], conf[digit], classifier.num_classes)
+        out["datasets"]["all"] = evaluate(labels[digit], pred[digit], conf[digit], classifier.num_classes, pick(digit))
     if (~digit).any():
         folders = [f"{s.dataset}/{s.path.parent.name}" if s.path.parent.name != s.dataset else s.dataset
                    for s, d in zip(crops.samples, digit) if not d]
-        out["negatives"] = evaluate_negatives(pred[~digit], conf[~digit], folders, threshold)
+        out["negatives"] = evaluate_negatives(pred[~digit], conf[~digit], folders, threshold, pick(~digit))
     return out
 
 
@@ -242,6 +250,13 @@ def run_training(job: TrainJob, progress: Progress = no_progress, should_stop: S
     if job.train.background_swap > 0:
         kept = [o for _, o in train_pairs if o is not None]  # the order _inputs stacked them in
         xtr["mask"] = np.stack([crop_hand_mask(o, job.crop.size) for o in kept])
+    if job.train.hard_negatives > 0 and with_not_digit:
+        src, made = make_hard_negatives(xtr["landmarks"], ytr, job.train.hard_negatives, job.train.seed,
+                                        job.train.hard_negative_kinds)
+        xtr = {k: np.concatenate([v, made if k == "landmarks" else v[src]]) for k, v in xtr.items()}
+        ytr = np.concatenate([ytr, np.full(len(src), NOT_DIGIT)])
+        log(f"Hard negatives: {len(src)} copies of training digits made into near-digit shapes "
+            f"({', '.join(job.train.hard_negative_kinds)}), as 'not a digit'")
     rooms = None
     if job.train.room_backgrounds > 0 and any(s.label == NOT_DIGIT for s in parts["train"]):
         rooms = _room_bank([(s, obs_of[s.digest]) for s in parts["train"]], job.crop.size, job.split.seed)

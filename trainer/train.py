@@ -8,6 +8,7 @@ import numpy as np
 
 from .classes import NUM_DIGITS
 from .features import LANDMARK_FEATURES
+from .hard_negatives import DIGIT_TILT_MAX
 from .hands import NUM_LANDMARKS
 from .progress import Progress, ShouldStop, never_stop, no_progress
 
@@ -78,6 +79,16 @@ class TrainSettings:
     # With "landmarks" and background_swap 0.5, 96.7% of the Kaggle validation split
     # (trainer.features' tilt input and tilt_jitter_deg 50 take it to 98.8%).
     not_digit_from: str = "landmarks"
+    # With "not a digit": for this share of the training 0s and 1s, a copy turned into the
+    # letter one detail away (a C, an X: trainer.hard_negatives) labelled "not a digit".
+    hard_negatives: float = 0.0
+    # Which near-digit shapes to make (trainer.hard_negatives.MAKERS): "C" and "X" from 0s and
+    # 1s; "G", 1s and 2s turned to point sideways or down (the digits' own tilt then kept within
+    # trainer.hard_negatives.DIGIT_TILT_MAX, so the two never overlap).
+    hard_negative_kinds: str = "CX"
+    # The landmark branch also sees trainer.model.HandGeometry: thumb-to-fingertip gaps, finger
+    # bends, the index's direction.
+    geometry: bool = False
     seed: int = 1234
 
     def to_dict(self) -> dict:
@@ -104,7 +115,7 @@ def _turn(points, angle):
 def _augment_fn(crop_size: int, seed: int, landmark_swap: float = 0.0, grey_landmark_swap: float = 0.0,
                 tilt: bool = False, tilt_jitter_deg: float = 0.0, rooms: np.ndarray | None = None,
                 room_share: float = 0.0, background_swap: float = 0.0, not_digit_tilt_jitter_deg: float | None = None,
-                thumb_jitter_deg: float = 0.0):
+                thumb_jitter_deg: float = 0.0, digit_tilt_max_deg: float | None = None):
     """Webcam-minded augmentation on batches: mirror (crop and landmarks together), rotation,
     zoom, shift, new backgrounds behind black-background hands, light, colour, blur, noise.
     With the `tilt` input (sin, cos after the 42 point coordinates): mirrored with the hand,
@@ -112,7 +123,8 @@ def _augment_fn(crop_size: int, seed: int, landmark_swap: float = 0.0, grey_land
     `rooms` (n, size, size, 3) patches of real rooms, `room_share` of the new backgrounds are
     drawn from them. An input "mask" (trainer.backgrounds.crop_hand_mask) lets
     `background_swap` of the examples get a new background behind the hand. Digits' thumbs
-    turn by up to `thumb_jitter_deg` about their base (TrainSettings.thumb_jitter_deg)."""
+    turn by up to `thumb_jitter_deg` about their base (TrainSettings.thumb_jitter_deg), and their
+    jittered tilt stays within `digit_tilt_max_deg` when given (turned hard negatives)."""
     import keras
     import tensorflow as tf
 
@@ -164,6 +176,9 @@ def _augment_fn(crop_size: int, seed: int, landmark_swap: float = 0.0, grey_land
             if not_digit_tilt_jitter_deg is not None and y.shape[-1] == NUM_DIGITS + 1:
                 jitter = tf.where(y[:, NUM_DIGITS] > 0.5, np.float32(np.radians(not_digit_tilt_jitter_deg)), jitter)
             turn = turn + tf.random.uniform([n], -1.0, 1.0) * jitter
+            if digit_tilt_max_deg is not None and y.shape[-1] == NUM_DIGITS + 1:
+                limit = np.float32(np.radians(digit_tilt_max_deg))
+                turn = tf.where(y[:, NUM_DIGITS] > 0.5, turn, tf.clip_by_value(turn, -limit, limit))
             tilt_sc = tf.stack([tf.sin(turn), tf.cos(turn)], axis=-1)
         if thumb_jitter_deg > 0:  # no ops at 0, so --thumb-jitter 0 draws what the recipe before it drew
             th = np.float32(np.radians(thumb_jitter_deg))
@@ -261,7 +276,7 @@ def train(
     model = initial_model or build_model(train_inputs["crop"].shape[1], num_classes, fusion=settings.fusion,
                                          crop_drop=settings.crop_drop,
                                          landmark_features=train_inputs["landmarks"].shape[1],
-                                         not_digit_from=settings.not_digit_from)
+                                         not_digit_from=settings.not_digit_from, geometry=settings.geometry)
     num_classes = int(model.outputs[0].shape[-1])
     model.compile(
         optimizer=keras.optimizers.Adam(settings.learning_rate),
@@ -272,7 +287,9 @@ def train(
     augment = _augment_fn(train_inputs["crop"].shape[1], settings.seed, settings.landmark_swap,
                           settings.grey_landmark_swap, train_inputs["landmarks"].shape[1] > LANDMARK_FEATURES,
                           settings.tilt_jitter_deg, rooms, settings.room_backgrounds, settings.background_swap,
-                          settings.not_digit_tilt_jitter_deg, settings.thumb_jitter_deg) if settings.augment else None
+                          settings.not_digit_tilt_jitter_deg, settings.thumb_jitter_deg,
+                          DIGIT_TILT_MAX if settings.hard_negatives > 0 and "G" in settings.hard_negative_kinds
+                          else None) if settings.augment else None
     train_ds = make_dataset(train_inputs, one_hot(train_labels), settings.batch_size, augment, settings.seed)
     has_val = len(val_labels) > 0
     val_ds = make_dataset(val_inputs, one_hot(val_labels), 256) if has_val else None

@@ -8,6 +8,7 @@ from pathlib import Path
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from asl_live.gui.widgets import ConfusionView, fill_table, make_table, muted, no_focus, pct
+from asl_live.options import model_name
 
 
 class ModelPanel(QWidget):
@@ -42,7 +43,8 @@ class ModelPanel(QWidget):
     def set_model(self, path: Path | None, metrics: dict | None, negatives: dict | None = None) -> None:
         """`metrics`: {dataset: evaluate() report}; `negatives`: the non-digit figures, if any."""
         self._metrics, self._path = metrics or {}, path
-        self.path_label.setText(f"Model: {path}" if path else "No model loaded.")
+        self.path_label.setText(f"Model: {model_name(path)}" if path else "No model loaded.")
+        self.path_label.setToolTip(str(path) if path else "")
         if negatives:
             self.negatives.setText(f"Hand shapes that are no digit (held out): <b>{pct(negatives['rate'])}</b> "
                                    f"shown as a digit ({negatives['shown_as_digit']} of {negatives['images']}).")

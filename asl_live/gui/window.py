@@ -28,7 +28,7 @@ from asl_live.gui.tasks import TaskRunner
 from asl_live.gui.train_panel import TrainPanel
 from asl_live.gui.widgets import MessageArea
 from asl_live.live_accuracy import AccuracyRecorder
-from asl_live.options import LaunchOptions, shipped_model_dir
+from asl_live.options import LaunchOptions, model_name, shipped_model_dir
 from asl_live.retrain import clean_stale
 from asl_live.session import LiveSession, LiveState
 from asl_live.smoothing import SmoothingSettings
@@ -186,7 +186,8 @@ class MainWindow(QMainWindow):
         self.settings.set_smoothing(new.smoothing)
         self.settings.show_landmarks = new.show_landmarks
         self.statusBar().showMessage(f"Source: {_describe(new.source)}"
-                                     + (f" · model: {new.classifier.path}" if new.classifier else ""))
+                                     + (f" · model: {model_name(new.classifier.path)}" if new.classifier else ""))
+        self.statusBar().setToolTip(str(new.classifier.path) if new.classifier else "")
 
     def _show_update(self) -> None:
         update = self.worker.take_update()
