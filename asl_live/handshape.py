@@ -61,6 +61,8 @@ def problems(reading: HandReading, digit: int) -> list[str]:
         else:
             out.append(f"Your thumb is touching your {_name(reading.thumb_touches)}: "
                        f"for {digit}, touch your {_name(target)} instead.")
+    if shape.index_up and reading.extended["index"] and not reading.index_points_up:
+        out.append(f"Point your index finger straight up: for {digit} it points up, not to the side.")
     if shape.spread and not reading.spread:
         out.append(f"Spread your index and middle fingers apart for {digit}.")
     return out

@@ -103,7 +103,7 @@ def letter_figures(samples: list[Sample], observations: list[HandObservation | N
 
 def thresholds() -> dict[str, float]:
     return {k: getattr(fs, k) for k in ("EXTENDED_REACH", "CURLED_REACH", "THUMB_OUT", "TOUCH", "SPREAD", "STRAIGHT_BEND",
-                                        "MAX_TILT")}
+                                        "INDEX_UP", "MAX_TILT")}
 
 
 def report(result: dict) -> str:

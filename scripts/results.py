@@ -1,4 +1,6 @@
-"""Reproduce every figure in the README's results table with `asl-train` commands.
+"""Reproduce every figure in docs/results.md's tables: train with scripts/train_study.py (the
+product's `asl-train train` with the recipe changed where a study says), score with
+`asl-train evaluate`.
 
     python scripts/results.py --shared ../shared --out results [--shipped DIR] [--only NAME ...] [--retrain]
 
@@ -53,6 +55,11 @@ def _test(label: str, root: str, split: str, kind: str = "digits", variants: boo
             "variants": split == "test" if variants is None else variants}
 
 
+def study(*settings: str) -> list[str]:
+    """scripts/train_study.py's arguments for recipe settings "NAME=VALUE"."""
+    return [a for s in settings for a in ("--set", s)]
+
+
 def letter_folders(letters: Path, out: Path, held_out: tuple[str, ...] = HELD_OUT_LETTERS) -> tuple[Path, Path]:
     """Folders of links to the letter photos: all but `held_out` (to train on) and those
     alone (to score), made under `out` for a leave-letters-out row."""
@@ -93,7 +100,7 @@ def experiments(shared: Path, out: Path, shipped: Path, baseline: Path) -> dict[
                   _test("other letters test: shown as a digit", str(near_keep), "test", "negatives", variants=False)]
     # the recipe before issue 11's cross-dataset fix: "not a digit" decided by crop and landmarks
     # alike, no new backgrounds behind every hand, no tilt input
-    previous = ["--not-digit-from", "all", "--background-swap", "0", "--no-tilt", "--thumb-jitter", "0"]
+    previous = study("not_digit_from=all", "background_swap=0", "tilt=false", "thumb_jitter_deg=0")
     exps = {
         "shipped: fused, both datasets": {
             "data": [kaggle, sld], "negatives": [str(letters)], "fusion": "fused", "bundle": str(shipped),
@@ -107,10 +114,10 @@ def experiments(shared: Path, out: Path, shipped: Path, baseline: Path) -> dict[
     }
     # Originals only (no altered copies): the study compares the two arms with each other, and the
     # copies' crops take this 2-core machine about two hours to make afresh.
-    arms = {"hard negatives 0": ["--hard-negatives", "0"], "hard negatives 0.5": ["--hard-negatives", "0.5"],
-            "hard negatives 0.5, geometry": ["--hard-negatives", "0.5", "--geometry"],
-            "hard negatives 0.5 with turned, geometry": ["--hard-negatives", "0.5", "--hard-negative-kinds", "CXG",
-                                                         "--geometry"]}
+    arms = {"hard negatives 0": study("hard_negatives=0"), "hard negatives 0.5": study("hard_negatives=0.5"),
+            "hard negatives 0.5, geometry": study("hard_negatives=0.5", "geometry=true"),
+            "hard negatives 0.5 with turned, geometry": study("hard_negatives=0.5", "hard_negative_kinds=CXG",
+                                                              "geometry=true")}
     for arm, args in arms.items():
         exps[f"leave-letters-out (C, G, X unseen), {arm}: fused, both datasets, originals only"] = {
             "data": [kaggle, sld], "negatives": [str(near_keep)], "fusion": "fused",
@@ -160,6 +167,7 @@ def main() -> int:
     hand = ["--hand-model", str(shared / "models" / "hand_landmarker.task")]
     out.mkdir(parents=True, exist_ok=True)
     exe = [sys.executable, "-m", "trainer.cli"]
+    trainer = [sys.executable, str(REPO / "scripts" / "train_study.py")]
     baseline = (args.baseline or out / "models" / "baseline-no-negatives").resolve()
     exps = experiments(shared, out, args.shipped.resolve(), baseline)
     chosen = {n: e for n, e in exps.items() if not args.only or any(o in n for o in args.only)}
@@ -175,8 +183,8 @@ def main() -> int:
         if args.retrain or not (bundle / "bundle.json").exists():
             data = [a for d in exp["data"] for a in ("--data", d)]
             negs = [a for d in exp["negatives"] for a in ("--negatives", d)]
-            run(exe + ["train", *data, *negs, "--fusion", exp["fusion"], *exp.get("args", []), "--out", str(bundle),
-                       *hand])
+            run(trainer + [*data, *negs, *study(f"fusion={exp['fusion']}"), *exp.get("args", []), "--out", str(bundle),
+                           *hand])
         if name.startswith("shipped") and not (out / "digits-in-rooms" / "manifest.json").exists():
             run([sys.executable, str(REPO / "scripts" / "digits_in_rooms.py"), "--data", exp["data"][0],
                  "--negatives", exp["negatives"][0], "--model", str(bundle), "--split", "test",

@@ -172,15 +172,47 @@ def test_evaluate_variants_score_altered_images(trained, capsys):
 
 
 @pytest.mark.parametrize("fusion", ["crop", "landmarks"])
-def test_single_input_models_train_and_evaluate(fusion, tmp_path, capsys):
+def test_a_study_changes_the_recipe_through_scripts_not_the_product(fusion, tmp_path, capsys):
+    """Single-input models and the near-digit options are research: scripts/train_study.py
+    sets TrainSettings fields; the bundle records them and evaluates like any other."""
+    sys.path.insert(0, str(REPO / "scripts"))
+    from train_study import main as study
+
     out = tmp_path / fusion
-    assert main(["train", "--data", str(KAGGLE), "--out", str(out), "--limit-per-class", "6", "--epochs", "1",
-                 "--fusion", fusion, "--train-variants", "none"]) == 0
+    assert study(["--data", str(KAGGLE), "--negatives", str(LETTERS), "--out", str(out), "--limit-per-class", "6",
+                  "--epochs", "1", "--train-variants", "none", "--set", f"fusion={fusion}", "--set", "geometry=true",
+                  "--set", "hard_negatives=0.5", "--set", "upright=false"]) == 0
     meta = json.loads((out / "bundle.json").read_text())
-    assert meta["training"]["fusion"] == fusion
+    assert (meta["training"]["fusion"], meta["training"]["geometry"], meta["training"]["hard_negatives"]) == (
+        fusion, True, 0.5)
+    assert meta["input"]["upright"] is False
     capsys.readouterr()
     assert main(["evaluate", "--model", str(out), "--data", str(KAGGLE), "--split", "test", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["images"] > 0
+    with pytest.raises(SystemExit):
+        study(["--data", str(KAGGLE), "--out", str(tmp_path / "x"), "--set", "no_such_knob=1"])
+    assert "unknown setting 'no_such_knob'" in capsys.readouterr().err
+
+
+def test_the_product_cli_offers_what_users_run_and_refuses_nonsense(tmp_path, capsys):
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    text = capsys.readouterr().out
+    assert "download" in text and "train" in text and "evaluate" in text and "average" not in text
+    with pytest.raises(SystemExit):
+        main(["train", "--help"])
+    text = capsys.readouterr().out
+    for research in ("--holdout-fold", "--fusion", "--landmark-gate", "--not-digit-from", "--thumb-jitter",
+                     "--hard-negatives", "--train-seed"):
+        assert research not in text
+    for bad in (["--epochs", "0"], ["--batch-size", "0"], ["--limit-per-class", "-3"], ["--holdout-fold", "1/3"]):
+        with pytest.raises(SystemExit) as stop:
+            main(["train", "--data", str(SLD), "--out", str(tmp_path / "o"), *bad])
+        assert stop.value.code == 2
+    assert "must be 1 or more" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as stop:
+        main(["evaluate", "--model", str(tmp_path), "--data", str(SLD), "--split", "fold"])
+    assert stop.value.code == 2 and not (tmp_path / "o").exists()
 
 
 def test_bad_inputs_exit_2_with_a_message(tmp_path, trained, capsys):
@@ -258,7 +290,7 @@ def _lines(stream, into: queue.Queue) -> None:
 
 
 def test_a_bundle_write_removes_what_killed_writers_left_and_nothing_else(tmp_path):
-    """A hard kill mid-write (`train`, `average`) leaves a hidden staging folder; the next write of
+    """A hard kill mid-write (`train`, Retrain) leaves a hidden staging folder; the next write of
     that bundle removes it. A live writer's folder and another bundle's ("out.2") are left alone."""
     from trainer.atomicio import atomic_dir
 
@@ -352,8 +384,7 @@ def test_the_default_recipe_trains_on_the_recipe_variants():
     assert args.train_variants == TRAIN_VARIANTS == ("mirror", "gray", "low64", "gray64")
     assert TrainJob(data=[], out=Path("o"), hand_model=Path("h")).train_variants == TRAIN_VARIANTS
     defaults = TrainSettings()
-    assert (args.epochs, args.batch_size, args.crop_drop, args.fusion) == (
-        defaults.epochs, defaults.batch_size, defaults.crop_drop, defaults.fusion)
+    assert (args.epochs, args.batch_size) == (defaults.epochs, defaults.batch_size)
     none = build_parser().parse_args(["train", "--data", "d", "--out", "o", "--train-variants", "none"])
     assert none.train_variants == ()
 
@@ -369,42 +400,3 @@ def test_download_without_credentials_exits_2_and_writes_nothing(tmp_path, monke
     assert not dest.exists() or not any(dest.iterdir())
 
 
-def test_holdout_fold_trains_without_those_signers_and_evaluate_scores_them(tmp_path, trained, capsys):
-    out = tmp_path / "fold"
-    assert main(["train", "--data", str(SLD), "--hand-model", str(HAND_MODEL), "--out", str(out),
-                 "--limit-per-class", "12", "--epochs", "1", "--train-variants", "none",
-                 "--holdout-fold", "2/3"]) == 0
-    split = json.loads((out / "bundle.json").read_text())["data"]["split"]
-    assert (split["folds"], split["fold"]) == (3, 2) and split["images"]["fold"] > 0
-    capsys.readouterr()
-    assert main(["evaluate", "--model", str(out), "--data", str(SLD), "--split", "fold", "--json"]) == 0
-    report = json.loads(capsys.readouterr().out)
-    assert report["split"] == "fold" and report["images"] == split["images"]["fold"]
-    # a bundle trained without folds held none out: said so, exit 2
-    assert main(["evaluate", "--model", str(trained), "--data", str(SLD), "--split", "fold"]) == 2
-    assert "--holdout-fold" in capsys.readouterr().err
-    for bad in ("4/3", "1/1", "x"):
-        with pytest.raises(SystemExit) as stop:
-            main(["train", "--data", str(SLD), "--out", str(tmp_path / "o"), "--holdout-fold", bad])
-        assert stop.value.code == 2
-    assert not (tmp_path / "o").exists()
-
-
-def test_a_bundles_not_digit_offset_is_applied_and_checked(trained, tmp_path, capsys):
-    from trainer.classifier import offset_not_digit
-
-    shifted = tmp_path / "shifted"
-    shutil.copytree(trained, shifted)
-    meta = json.loads((shifted / "bundle.json").read_text())
-    assert "not_digit_offset" not in meta  # bundles without one (older ones too) read as 0
-    meta["not_digit_offset"] = -1.5
-    (shifted / "bundle.json").write_text(json.dumps(meta))
-    with HandCropper(HAND_MODEL, Classifier.load(trained).crop_settings) as cropper:
-        obs = [o for o in (cropper.observe(read_rgb(sld_images(d)[3])) for d in range(10)) if o is not None]
-    before, after = Classifier.load(trained).predict_batch(obs), Classifier.load(shifted).predict_batch(obs)
-    np.testing.assert_allclose(after, offset_not_digit(before, -1.5), atol=1e-5)
-    assert (after[:, -1] < before[:, -1]).all()
-    meta["not_digit_offset"] = 40
-    (shifted / "bundle.json").write_text(json.dumps(meta))
-    assert main(["evaluate", "--model", str(shifted), "--data", str(SLD), "--split", "test"]) == 2
-    assert "not_digit_offset" in capsys.readouterr().err

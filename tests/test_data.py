@@ -104,23 +104,3 @@ def test_captured_samples_group_by_minute_burst(tmp_path):
     assert groups["20261125-101500_01.png"] == groups["20261125-101530_11.png"]  # same minute, same digit
     assert groups["20261125-101500_01.png"] != groups["20261125-102000_01.png"]
     assert groups["20261125-101500_01.png"] != groups["20261125-101500_02.png"]  # other digit
-
-
-def test_signer_folds_partition_the_training_split_only():
-    """--holdout-fold: the folds of one split seed are disjoint, whole signers, and together the
-    training split; validation and test stay exactly as without folds; no participant ids, no fold."""
-    samples = scan(SLD)
-    base = split(samples, SplitSettings(seed=7))
-    folds = [split(samples, SplitSettings(seed=7, folds=3, fold=k)) for k in (1, 2, 3)]
-    for parts in folds:
-        for which in ("val", "test"):
-            assert [s.path for s in parts[which]] == [s.path for s in base[which]]
-        assert not {s.group for s in parts["fold"]} & {s.group for s in parts["train"]}
-        assert 0.25 < len(parts["fold"]) / len(base["train"]) < 0.4
-        assert len({s.label for s in parts["fold"]}) == 10
-    held = [s.path for parts in folds for s in parts["fold"]]
-    assert len(held) == len(set(held)) and set(held) == {s.path for s in base["train"]}
-    kaggle = scan(KAGGLE)
-    assert split(kaggle, SplitSettings(folds=3, fold=1))["fold"] == []
-    with pytest.raises(ValueError, match="fold 4 of 3"):
-        split(samples, SplitSettings(folds=3, fold=4))

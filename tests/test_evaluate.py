@@ -53,27 +53,3 @@ def test_calibration_error_and_temperature():
     assert fit_temperature(logits, labels) == pytest.approx(0.5, rel=0.1)
     overconfident = logits * 4  # the same ranking, far too sure of itself
     assert fit_temperature(overconfident, labels) == pytest.approx(2.0, rel=0.1)
-
-
-def test_not_digit_offset_moves_the_prior_and_keeps_the_digits_odds():
-    from trainer.classifier import offset_not_digit
-
-    p = np.array([[0.2, 0.1] + [0.0] * 8 + [0.7], [0.05] * 10 + [0.5]], np.float32)
-    q = offset_not_digit(p, -1.5)
-    np.testing.assert_allclose(q.sum(axis=1), 1.0, rtol=1e-6)
-    assert (q[:, 10] < p[:, 10]).all() and q[0].argmax() == 0  # 0.7 e^-1.5 = 0.16 < 0.2
-    np.testing.assert_allclose(q[0, 0] / q[0, 1], 2.0, rtol=1e-6)  # the odds among the digits untouched
-    assert offset_not_digit(p, 0.0) is p
-
-
-def test_signer_fold_rule_needs_three_fewer_errors_and_letters_kept_out():
-    from signer_folds import choose
-
-    def rows(errors, shown):
-        return [{"fold_errors": e, "letters_shown_as_digit": s} for e, s in zip(errors, shown)]
-
-    table = {0.0: rows([6, 4], [0.01, 0.01]), -0.5: rows([5, 4], [0.01, 0.01]), -1.0: rows([4, 3], [0.01, 0.015]),
-             -1.5: rows([3, 3], [0.03, 0.03]), -2.0: rows([1, 1], [0.06, 0.01])}
-    assert choose(table) == -1.0  # -1.5 lets 2 points more letters through, -2 over 5% for one run
-    table[-1.0] = rows([5, 3], [0.01, 0.01])
-    assert choose(table) == 0.0  # 2 fewer errors is not enough

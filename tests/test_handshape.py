@@ -210,6 +210,11 @@ def test_near_digit_shapes_are_not_the_digit_and_the_hint_says_why() -> None:
     assert not fs.matches(g, 1) and fs.matching_digits(g) == []
     assert hs.problems(g, 1)[0].startswith("Point your fingers up")
     assert fs.matches(fs.read_hand(rotated(one, 40), "Right"), 1)  # a 1 leaning a little is still a 1
+    g2 = one.copy()  # the hand upright, but the index bent over at its knuckle to point sideways
+    g2[[6, 7, 8], :2] = rotated(one, 72, centre=tuple(one[5, :2]))[[6, 7, 8], :2]
+    read = fs.read_hand(g2, "Right")
+    assert read.upright and read.extended["index"] and not read.index_points_up and not fs.matches(read, 1)
+    assert "Point your index finger straight up: for 1 it points up, not to the side." in hs.problems(read, 1)
     assert not fs.read_hand(mirrored(rotated(one, 90)), "Left").upright  # either hand
 
     c = synthetic_hand(**CANONICAL[0])

@@ -71,7 +71,7 @@ def load_keras_model(bundle_dir: str | os.PathLike[str]):
     from .quiet import import_keras
 
     keras = import_keras()
-    from . import ensemble, model  # noqa: F401  register the models' own layers (ShapeGate, MeanProbs)
+    from . import model  # noqa: F401  register the model's own layers (ShapeGate, HandGeometry)
 
     path = Path(bundle_dir) / MODEL_FILE
     if not path.is_file():
@@ -91,12 +91,7 @@ def bundle_report(meta: BundleMeta) -> str:
     out.append(f"Training data: {', '.join(f'{k} ({v} images)' for k, v in data.datasets.items())}")
     if data.negatives:
         out.append(f"Non-digit hands: {', '.join(data.negatives)}")
-    runs = training.settings.get("averaged_runs")
-    if runs:
-        out.append(f"Average of {len(runs)} runs (training seeds {', '.join(str(r.get('train_seed')) for r in runs)}), "
-                   f"temperature {meta.temperature:.3f}")
-    else:
-        out.append(f"Best epoch {training.best_epoch}, stopped: {training.stopped}, temperature {meta.temperature:.3f}")
+    out.append(f"Best epoch {training.best_epoch}, stopped: {training.stopped}, temperature {meta.temperature:.3f}")
     for name, rep in meta.test_metrics.items():
         out += ["", "```", format_report(rep, f"Held-out test split: {name}"), "```"]
     if meta.metrics.get("negatives"):

@@ -38,8 +38,6 @@ class SplitRecord:
     test: float
     seed: int
     images: dict[str, int] = field(default_factory=dict)
-    folds: int = 0  # trainer.data.SplitSettings.folds / fold: signers held out for cross-validation
-    fold: int = 0
 
 
 @dataclass
@@ -72,10 +70,6 @@ class BundleMeta:
     classes: list[int | str]
     crop_settings: CropSettings = field(default_factory=CropSettings)
     temperature: float = 1.0
-    # Added to the calibrated log-probability of "not a digit" (trainer.classifier.offset_not_digit):
-    # the letters' share of the training crops sets the model's prior for it, a learner shows
-    # digits far more often. Chosen on folds over signers (README); 0 in older bundles.
-    not_digit_offset: float = 0.0
     upright: bool = False  # landmarks turned upright (trainer.features); absent in early bundles
     tilt: bool = False  # (sin, cos) of the hand's tilt after the landmarks (trainer.features); absent before
     # The landmark gate beside the classifier (trainer.gate): {"file", "quantile", "threshold"}; None: no gate
@@ -111,15 +105,13 @@ class BundleMeta:
                       **({"tilt": True} if self.tilt else {})},
             "crop_settings": self.crop_settings.to_dict(),
             "temperature": self.temperature,
-            **({"not_digit_offset": self.not_digit_offset} if self.not_digit_offset else {}),
             **({"gate": self.gate} if self.gate else {}),
             "data": {
                 "roots": self.data.roots, "fingerprint": self.data.fingerprint, "datasets": self.data.datasets,
                 "scan": self.data.scan, "crops": self.data.crops,
                 "split": None if self.data.split is None else {
                     "val": self.data.split.val, "test": self.data.split.test, "seed": self.data.split.seed,
-                    "images": self.data.split.images,
-                    **({"folds": self.data.split.folds, "fold": self.data.split.fold} if self.data.split.folds else {})},
+                    "images": self.data.split.images},
                 "limit_per_class": self.data.limit_per_class,
                 "train_variants": self.data.train_variants,
                 "negatives": self.data.negatives,
@@ -169,11 +161,6 @@ class BundleMeta:
         temperature = r.get("temperature", float, default=1.0)
         if not 0 < temperature < 100:
             raise r.bad("temperature", "must be a positive number below 100")
-        not_digit_offset = r.get("not_digit_offset", float, default=0.0)
-        if not -10 <= not_digit_offset <= 10:
-            raise r.bad("not_digit_offset", "must be a number from -10 to 10")
-        if not_digit_offset and NOT_DIGIT_NAME not in classes:
-            raise r.bad("not_digit_offset", f"needs the {NOT_DIGIT_NAME!r} class to apply to")
         data = r.sub("data")
         split = data.sub("split") if data.raw.get("split") is not None else None
         training = r.sub("training")
@@ -182,7 +169,6 @@ class BundleMeta:
             classes=classes,
             crop_settings=crop_settings,
             temperature=temperature,
-            not_digit_offset=not_digit_offset,
             gate=gate,
             upright=inp.get("upright", bool, default=False),
             tilt=tilt,
@@ -193,8 +179,7 @@ class BundleMeta:
                 datasets=data.get("datasets", dict, default={}),
                 split=None if split is None else SplitRecord(
                     val=split.fraction("val"), test=split.fraction("test"), seed=split.get("seed", int, required=True),
-                    images=split.get("images", dict, default={}),
-                    folds=split.get("folds", int, default=0), fold=split.get("fold", int, default=0)),
+                    images=split.get("images", dict, default={})),
                 limit_per_class=data.get("limit_per_class", int, default=None),
                 train_variants=data.get("train_variants", list, default=[]),
                 negatives=data.get("negatives", list, default=[]),

@@ -8,7 +8,6 @@ exactly what the app runs. One hand (a live frame) costs well under a millisecon
 
 from __future__ import annotations
 
-import math
 import os
 import threading
 from pathlib import Path
@@ -29,16 +28,6 @@ def softmax(logits: np.ndarray, temperature: float = 1.0) -> np.ndarray:
     z = np.asarray(logits, dtype=np.float64) / temperature
     z = np.exp(z - z.max(axis=-1, keepdims=True))
     return (z / z.sum(axis=-1, keepdims=True)).astype(np.float32)
-
-
-def offset_not_digit(probs: np.ndarray, offset: float) -> np.ndarray:
-    """Probabilities with `offset` added to the log-probability of "not a digit" (the last
-    class), renormalised: a change of prior, the odds among the digits untouched."""
-    if not offset:
-        return probs
-    out = np.asarray(probs, dtype=np.float64).copy()
-    out[..., NOT_DIGIT] *= math.exp(offset)
-    return (out / out.sum(axis=-1, keepdims=True)).astype(np.float32)
 
 
 class LiteRunner:
@@ -153,8 +142,6 @@ class Classifier:
         """(n, num_classes) probabilities; a hand the gate finds far from every digit gets
         "not a digit" with probability 1."""
         probs = softmax(self.logits_batch(observations), self.temperature)
-        if self.has_not_digit:
-            probs = offset_not_digit(probs, self.meta.not_digit_offset)
         if self.gate is not None:
             far = self.gate.novel(gate_features(observations))
             probs[far] = 0.0

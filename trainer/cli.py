@@ -1,4 +1,8 @@
-"""`asl-train`: fetch the data, train a model bundle, average training runs, evaluate a bundle. Headless, for any machine.
+"""`asl-train`: fetch the data, train a model bundle, evaluate a bundle. Headless, for any machine.
+
+The product's commands with the options a user changes; the recipe's other settings are
+fields of trainer.train.TrainSettings and trainer.pipeline.TrainJob with their defaults
+(studies set them with scripts/train_study.py).
 
 Exit codes: 0 success, 1 failure while working, 2 bad input or missing prerequisite
 (no data, no credentials, no hand model, unusable bundle, an --out that must not be
@@ -64,58 +68,44 @@ def cmd_download(args) -> int:
     return 0
 
 
-def cmd_train(args) -> int:
-    from dataclasses import replace
+def train_job(args, **recipe):
+    """The TrainJob of `asl-train train`'s arguments; `recipe`: TrainSettings and TrainJob fields
+    that differ from the shipped recipe (scripts/train_study.py), e.g. geometry=True."""
+    from dataclasses import fields, replace
 
-    from .bundle import bundle_report
     from .data import SplitSettings
-    from .hands import CropSettings
     from .outdir import check_output
-    from .pipeline import TrainJob, run_training
-    from .progress import TextProgress
+    from .pipeline import TrainJob
     from .train import TrainSettings
 
     out = check_output(args.out)  # before the hand model download and hours of training
-    train = replace(TrainSettings(), seed=args.seed if args.train_seed is None else args.train_seed, **{
-        k: getattr(args, k) for k in ("epochs", "batch_size", "fusion", "landmark_swap", "grey_landmark_swap", "crop_drop",
-        "tilt_jitter_deg", "room_backgrounds", "background_swap", "not_digit_from",
-        "not_digit_tilt_jitter_deg", "thumb_jitter_deg", "hard_negatives", "hard_negative_kinds", "geometry")})
+    settings_fields = {f.name for f in fields(TrainSettings)}
+    train = replace(TrainSettings(), epochs=args.epochs, batch_size=args.batch_size, seed=args.seed,
+                    **{k: v for k, v in recipe.items() if k in settings_fields})
     job = TrainJob(
         data=[Path(d) for d in args.data],
         negatives=[Path(d) for d in args.negatives or []],
         out=out,
         hand_model=_hand_model(args),
-        crop=CropSettings(size=args.crop_size),
-        split=SplitSettings(seed=args.seed, folds=args.holdout_fold[1], fold=args.holdout_fold[0]),
+        split=SplitSettings(seed=args.seed),
         train=train,
         limit_per_class=args.limit_per_class,
         cache_root=Path(args.cache_dir) if args.cache_dir else None,
         base_model=Path(args.base_model) if args.base_model else None,
         train_variants=args.train_variants,
-        upright=not args.no_upright,
-        tilt=args.tilt,
-        gate_quantile=args.landmark_gate,
-        gate_margin=args.landmark_gate_margin,
     )
+    return replace(job, **{k: v for k, v in recipe.items() if k not in settings_fields})
+
+
+def cmd_train(args) -> int:
+    from .bundle import bundle_report
+    from .pipeline import run_training
+    from .progress import TextProgress
+
+    job = train_job(args)
     meta = run_training(job, progress=TextProgress(), should_stop=_stop_on_ctrl_c(), log=_log)
     print(bundle_report(meta))
     print(f"Model bundle written to {job.out}")
-    return 0
-
-
-def cmd_average(args) -> int:
-    from .bundle import bundle_report
-    from .ensemble import run_ensemble
-    from .outdir import check_output
-    from .progress import TextProgress
-
-    out = check_output(args.out)
-    meta = run_ensemble([Path(m) for m in args.model], [Path(d) for d in args.data], _hand_model(args), out,
-                        [Path(d) for d in args.negatives or []],
-                        cache_root=Path(args.cache_dir) if args.cache_dir else None, progress=TextProgress(),
-                        should_stop=_stop_on_ctrl_c(), log=_log)
-    print(bundle_report(meta))
-    print(f"Model bundle written to {out}")
     return 0
 
 
@@ -158,32 +148,49 @@ def _variant_list(text: str) -> tuple[str, ...]:
     return names
 
 
-def _fold(text: str) -> tuple[int, int]:
-    """"K/N" -> (K, N): fold K of N."""
-    try:
-        k, n = (int(v) for v in text.split("/"))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected K/N, e.g. 1/3, not {text!r}") from None
-    if not (n >= 2 and 1 <= k <= n):
-        raise argparse.ArgumentTypeError(f"fold {text}: need N >= 2 and 1 <= K <= N")
-    return k, n
+def add_data_arguments(sp: argparse.ArgumentParser, data_required: bool = True) -> None:
+    """Where the images and the hand model are: train's and evaluate's shared options."""
+    sp.add_argument("--data", action="append", required=data_required, metavar="DIR",
+                    help="image root (Kaggle layout or <digit>/ class folders); repeatable")
+    sp.add_argument("--negatives", action="append", metavar="DIR",
+                    help="folder tree of images of hands that are no digit (taught or scored as 'not a digit'); "
+                         "repeatable")
+    sp.add_argument("--hand-model", metavar="PATH",
+                    help="MediaPipe hand_landmarker.task (default: $ASL_LIVE_HAND_MODEL, cache, download)")
+    sp.add_argument("--cache-dir", metavar="DIR", help="crop cache folder (default: the user cache)")
 
 
-def _gate_quantile(text: str) -> float | None:
-    if text.strip().lower() in ("off", "none", "0"):
-        return None
-    q = float(text)
-    if not 0.5 <= q <= 1:
-        raise argparse.ArgumentTypeError(f"a quantile between 0.5 and 1, or 'off', not {text!r}")
-    return q
+def add_train_arguments(t: argparse.ArgumentParser) -> None:
+    """`train`'s own options (beside --data/--negatives/--hand-model/--cache-dir): what a user
+    changes. Everything else is the shipped recipe."""
+    from .data import SplitSettings
+    from .train import TrainSettings
+    from .variants import TRAIN_VARIANTS
+
+    defaults = TrainSettings()
+    t.add_argument("--out", required=True, metavar="DIR",
+                   help="bundle folder to write: a new folder, or an existing bundle (replaced atomically)")
+    t.add_argument("--epochs", type=_positive, default=defaults.epochs)
+    t.add_argument("--batch-size", type=_positive, default=defaults.batch_size)
+    t.add_argument("--seed", type=int, default=SplitSettings.seed,
+                   help="seed of the train/validation/test split and of training")
+    t.add_argument("--limit-per-class", type=_positive, metavar="N", help="use at most N images per class and dataset "
+                                                                          "(a quick run)")
+    t.add_argument("--base-model", metavar="DIR", help="fine-tune this bundle instead of training from scratch")
+    t.add_argument("--train-variants", metavar="LIST", type=_variant_list, default=TRAIN_VARIANTS,
+                   help="also train on the landmarker's crops of these altered copies of the training images "
+                        f"(default {','.join(TRAIN_VARIANTS)}; 'none' for the originals only: faster, less robust)")
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be 1 or more, not {text}")
+    return value
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from .data import SplitSettings
-    from .hands import CropSettings
-    from .pipeline import TrainJob
-    from .train import FUSIONS, NOT_DIGIT_FROM, TrainSettings
-    from .variants import TRAIN_VARIANTS, VARIANTS
+    from .variants import VARIANTS
 
     p = argparse.ArgumentParser(prog="asl-train", description=__doc__.split("\n")[0])
     sub = p.add_subparsers(dest="command", required=True)
@@ -192,105 +199,17 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--dest", help="data directory (default: the user's asl-live data folder)/datasets")
     d.set_defaults(func=cmd_download)
 
-    def common(sp, data_required: bool = True):
-        sp.add_argument("--data", action="append", required=data_required, metavar="DIR",
-                        help="image root (Kaggle layout or <digit>/ class folders); repeatable")
-        sp.add_argument("--negatives", action="append", metavar="DIR",
-                        help="folder tree of images of hands that are no digit (taught or scored as 'not a "
-                             "digit'); repeatable")
-        sp.add_argument("--hand-model", metavar="PATH",
-                        help="MediaPipe hand_landmarker.task (default: $ASL_LIVE_HAND_MODEL, cache, download)")
-        sp.add_argument("--cache-dir", metavar="DIR", help="crop cache folder (default: the user cache)")
-
-    defaults = TrainSettings()
     t = sub.add_parser("train", help="train a model bundle")
-    common(t)
-    t.add_argument("--out", required=True, metavar="DIR",
-                   help="bundle folder to write: a new folder, or an existing bundle (replaced atomically)")
-    t.add_argument("--epochs", type=int, default=defaults.epochs)
-    t.add_argument("--batch-size", type=int, default=defaults.batch_size)
-    t.add_argument("--crop-size", type=int, default=CropSettings.size)
-    t.add_argument("--fusion", choices=FUSIONS, default=defaults.fusion,
-                   help="model inputs: crop CNN + landmarks (default), crop only, landmarks only")
-    t.add_argument("--seed", type=int, default=SplitSettings.seed,
-                   help="seed of the train/validation/test split and of training")
-    t.add_argument("--holdout-fold", type=_fold, default=(0, 0), metavar="K/N",
-                   help="cross-validation over signers: leave fold K of N of the training split's signers "
-                        "(datasets with participant ids) out of training; `evaluate --split fold` scores them")
-    t.add_argument("--train-seed", type=int, metavar="N",
-                   help="seed of training only (weights, shuffling, augmentation), the split kept: to see how "
-                        "much a figure moves between training runs (default: --seed)")
-    def share(flag: str, text: str) -> None:
-        """A float option: the share of training examples a TrainSettings knob applies to."""
-        field = flag.lstrip("-").replace("-", "_")
-        t.add_argument(flag, type=float, default=getattr(defaults, field), metavar="P",
-                       help=f"{text} (default {getattr(defaults, field):g})")
-
-    share("--landmark-swap", "share of training examples given another example's landmarks, so the crop learns to "
-                             "overrule bad landmark fits")
-    share("--grey-landmark-swap", "the same for grey examples only: a grey crop then tells the model its landmarks "
-                                  "may be a bad fit")
-    share("--crop-drop", "fused models: share of training examples seen without their crop, so the landmarks must "
-                         "name the digit alone")
-    t.add_argument("--limit-per-class", type=int, metavar="N", help="use at most N images per class and dataset")
-    t.add_argument("--base-model", metavar="DIR", help="fine-tune this bundle instead of training from scratch")
-    t.add_argument("--no-upright", action="store_true",
-                   help="keep the landmarks' tilt instead of turning each hand upright (for comparisons)")
-    t.add_argument("--tilt", action=argparse.BooleanOptionalAction, default=TrainJob.tilt,
-                   help="give the landmark branch the hand's tilt (sin, cos) beside the upright landmarks, so a "
-                        f"hand pointing sideways or down can be told from a digit (default {'on' if TrainJob.tilt else 'off'})")
-    t.add_argument("--tilt-jitter", dest="tilt_jitter_deg", type=float, default=defaults.tilt_jitter_deg,
-                   metavar="DEG", help="with --tilt: turn each training example's tilt by up to DEG degrees "
-                                       f"either way (default {defaults.tilt_jitter_deg:g})")
-    t.add_argument("--not-digit-tilt-jitter", dest="not_digit_tilt_jitter_deg", type=float,
-                   default=defaults.not_digit_tilt_jitter_deg, metavar="DEG",
-                   help="the same for the hands that are no digit: small, as G, H, P, Q are told from a 1 or 2 "
-                        f"by pointing sideways (default {defaults.not_digit_tilt_jitter_deg:g})")
-    t.add_argument("--thumb-jitter", dest="thumb_jitter_deg", type=float, default=defaults.thumb_jitter_deg,
-                   metavar="DEG", help="turn each digit's thumb about its base by up to DEG degrees either way, so "
-                                       f"where a signer rests the thumb is no cue (default {defaults.thumb_jitter_deg:g})")
-    share("--room-backgrounds", "share of the new backgrounds behind black-background hands that are patches of "
-                                "real rooms from the training split of --negatives (hand painted out) instead of "
-                                "random textures")
-    share("--background-swap", "share of all training examples given a new background behind the hand, cut out "
-                               "along its landmarks, so where a class's photos were taken is no cue")
-    share("--hard-negatives", "with negatives: share of the training 0s and 1s also given as 'not a digit' copies "
-                              "made one detail away (a 0 opened into a C, a 1 hooked into an X)")
-    t.add_argument("--hard-negative-kinds", default=defaults.hard_negative_kinds, metavar="KINDS",
-                   help="with --hard-negatives: which shapes to make: C (a 0 opened), X (a 1 hooked), G (a 1 or 2 "
-                        f"turned sideways or down) (default {defaults.hard_negative_kinds})")
-    t.add_argument("--geometry", action=argparse.BooleanOptionalAction, default=defaults.geometry,
-                   help="give the landmark branch the thumb-to-fingertip gaps, finger bends and index direction "
-                        f"(default {'on' if defaults.geometry else 'off'})")
-    t.add_argument("--not-digit-from", choices=NOT_DIGIT_FROM, default=defaults.not_digit_from,
-                   help="with negatives: what decides 'not a digit': 'landmarks', the hand's shape alone (a crop "
-                        "unlike the training photos cannot turn a digit away), or 'all', crop and landmarks "
-                        f"(default {defaults.not_digit_from})")
-    t.add_argument("--landmark-gate", type=_gate_quantile, default=TrainJob.gate_quantile, metavar="Q",
-                   help="with negatives: beside the classifier, call a hand 'not a digit' when its landmarks are "
-                        "farther from every training digit than a margin times the validation digits' quantile Q; "
-                        f"'off' for none (default {TrainJob.gate_quantile or 'off'})")
-    t.add_argument("--landmark-gate-margin", type=float, default=TrainJob.gate_margin, metavar="M",
-                   help=f"the gate's threshold is M times that quantile (default {TrainJob.gate_margin:g})")
-    t.add_argument("--train-variants", metavar="LIST", type=_variant_list, default=TRAIN_VARIANTS,
-                   help="also train on the landmarker's crops of these altered copies of the training images "
-                        f"(default {','.join(TRAIN_VARIANTS)}; 'none' for the originals only)")
+    add_data_arguments(t)
+    add_train_arguments(t)
     t.set_defaults(func=cmd_train)
 
-    a = sub.add_parser("average", help="average several training runs of one recipe into one bundle")
-    common(a)
-    a.add_argument("--model", action="append", required=True, metavar="DIR",
-                   help="a bundle trained on --data/--negatives (repeat: two or more, e.g. other --train-seed)")
-    a.add_argument("--out", required=True, metavar="DIR", help="bundle folder to write (replaced atomically)")
-    a.set_defaults(func=cmd_average)
-
     e = sub.add_parser("evaluate", help="evaluate a model bundle on image folders")
-    common(e, data_required=False)
+    add_data_arguments(e, data_required=False)
     e.add_argument("--model", required=True, metavar="DIR", help="model bundle folder")
-    e.add_argument("--split", choices=["all", "test", "val", "fold"], default="all",
+    e.add_argument("--split", choices=["all", "test", "val"], default="all",
                    help="all images (default), or only the held-out test split the bundle was trained with "
-                        "(val: its validation split, where settings are chosen; fold: the signers it held out "
-                        "with --holdout-fold)")
+                        "(val: its validation split, where settings are chosen)")
     e.add_argument("--negatives-split", choices=["all", "test", "val"],
                    help="split of --negatives to score (default: the held-out test split when the bundle was "
                         "trained on that folder, else every image)")

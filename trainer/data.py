@@ -233,17 +233,11 @@ class SplitSettings:
     val: float = 0.15
     test: float = 0.15
     seed: int = 1234
-    # Cross-validation over signers: with folds > 0, fold `fold` (1..folds) of the signers of
-    # each dataset's training split (datasets with participant ids only) is held out as the
-    # "fold" split, trained on by nothing (`evaluate --split fold` scores it). The validation
-    # split saturates (every run gets all its digits right), so recipes are compared on folds.
-    folds: int = 0
-    fold: int = 0
 
     @classmethod
     def from_record(cls, record) -> "SplitSettings":
         """The settings a bundle's SplitRecord (trainer.bundle_meta) was made with."""
-        return cls(record.val, record.test, record.seed, record.folds, record.fold)
+        return cls(record.val, record.test, record.seed)
 
 
 def split(samples: list[Sample], settings: SplitSettings = SplitSettings()) -> dict[str, list[Sample]]:
@@ -253,16 +247,11 @@ def split(samples: list[Sample], settings: SplitSettings = SplitSettings()) -> d
     Each dataset is split on its own so every dataset has its own held-out test figures.
     """
     out: dict[str, list[Sample]] = {"train": [], "val": [], "test": []}
-    if settings.folds:
-        out["fold"] = []
     for ds in sorted({s.dataset for s in samples}):
         part = [s for s in samples if s.dataset == ds]
         rest, test = _group_split(part, settings.test, settings.seed)
         frac = settings.val / max(1e-9, 1 - settings.test)
         train, val = _group_split(rest, frac, settings.seed + 1)
-        if settings.folds and has_participants(train):
-            train, fold = _group_fold(train, settings.folds, settings.fold, settings.seed + 2)
-            out["fold"] += fold
         out["train"] += train
         out["val"] += val
         out["test"] += test
@@ -272,21 +261,6 @@ def split(samples: list[Sample], settings: SplitSettings = SplitSettings()) -> d
 def _strata(samples: list[Sample]) -> np.ndarray:
     # Negatives are stratified by their folder (one hand shape each), digits by the digit.
     return np.array([str(s.label) if s.label != NOT_DIGIT else f"not:{s.path.parent.name}" for s in samples])
-
-
-def _group_fold(samples: list[Sample], folds: int, fold: int, seed: int) -> tuple[list[Sample], list[Sample]]:
-    """(the rest, fold `fold` of `folds`): whole groups, stratified by digit; the folds of one
-    seed are disjoint and together hold every sample once."""
-    from sklearn.model_selection import StratifiedGroupKFold
-
-    if not 1 <= fold <= folds or folds < 2:
-        raise ValueError(f"fold {fold} of {folds}: need 2 or more folds and 1 <= fold <= folds")
-    cv = StratifiedGroupKFold(n_splits=folds, shuffle=True, random_state=seed)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)
-        keep_idx, held_idx = list(cv.split(np.zeros(len(samples)), _strata(samples),
-                                           np.array([s.group for s in samples])))[fold - 1]
-    return [samples[i] for i in keep_idx], [samples[i] for i in held_idx]
 
 
 def _group_split(samples: list[Sample], frac: float, seed: int) -> tuple[list[Sample], list[Sample]]:

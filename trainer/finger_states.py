@@ -60,6 +60,11 @@ STRAIGHT_BEND = 30.0
 raised fingers of training digits bend at most 26 (99.5th percentile 19), the letters' hooked X
 index and curved C fingers mostly 35-110. An X is a 1 with this one joint bent."""
 
+INDEX_UP = 62.5
+"""Degrees from straight up within which a 1's index points: training 1s at most 61, the
+letters' G photos that otherwise read as a 1 (index straight, others folded) 64-81. A G is a 1
+pointing sideways; the hand's tilt (MAX_TILT) catches most, this the rest."""
+
 MAX_TILT = 60.0
 """Degrees the hand may point away from straight up (trainer.features.hand_tilt): digits are
 signed with the hand up (18 of 4,756 training digits lean further, none beyond 70); a G or an H
@@ -91,10 +96,15 @@ class HandReading:
     upright: bool = True
     reach: dict[str, float] = field(default_factory=dict)  # tip/PIP distance from the wrist, per long finger
     bend: dict[str, float] = field(default_factory=dict)  # degrees between first and last segment, per long finger
+    direction: dict[str, float] = field(default_factory=dict)  # degrees from straight up, knuckle to tip, per long finger
     tilt: float = 0.0  # degrees from straight up, positive leaning to the picture's right (left hands mirrored)
     thumb_out: float = 0.0  # thumb tip's distance from the pinky knuckle
     touch_distance: float = math.inf  # thumb tip to the nearest long-finger tip
     spread_ratio: float = 0.0  # index-middle tip gap over their knuckle gap
+
+    @property
+    def index_points_up(self) -> bool:
+        return abs(self.direction.get("index", 0.0)) <= INDEX_UP
 
     @property
     def up(self) -> tuple[str, ...]:
@@ -126,7 +136,11 @@ def read_hand(landmarks: np.ndarray, handedness: str) -> HandReading:
     p = upright_points(lm, handedness)
     reach: dict[str, float] = {}
     bend: dict[str, float] = {}
+    direction: dict[str, float] = {}
+    seen = lm[:, :2].astype(np.float64) * ((-1.0, 1.0) if handedness == "Left" else (1.0, 1.0))  # as a right hand
     for name, (mcp, pip, dip, tip) in _JOINTS.items():
+        v = seen[tip] - seen[mcp]
+        direction[name] = math.degrees(math.atan2(v[0], -v[1]))  # image y points down
         reach[name] = float(np.linalg.norm(p[tip]) / max(1e-6, float(np.linalg.norm(p[pip]))))
         bend[name] = _angle(p[pip] - p[mcp], p[tip] - p[dip])
     thumb_out = float(np.linalg.norm(p[_THUMB_TIP] - p[_PINKY_MCP]))
@@ -148,6 +162,7 @@ def read_hand(landmarks: np.ndarray, handedness: str) -> HandReading:
         upright=abs(tilt) <= MAX_TILT,
         reach=reach,
         bend=bend,
+        direction=direction,
         tilt=tilt,
         thumb_out=thumb_out,
         touch_distance=gaps[nearest],
@@ -174,18 +189,20 @@ class DigitShape:
     curved: frozenset[str] = frozenset()
     thumb_touches: str | None = None
     spread: bool = False
+    index_up: bool = False  # the index must point up (within INDEX_UP), not sideways
 
 
 def _shape(up: str = "", down: str = "", curved: str = "", touches: str | None = None,
-           spread: bool = False) -> DigitShape:
-    return DigitShape(frozenset(up.split()), frozenset(down.split()), frozenset(curved.split()), touches, spread)
+           spread: bool = False, index_up: bool = False) -> DigitShape:
+    return DigitShape(frozenset(up.split()), frozenset(down.split()), frozenset(curved.split()), touches, spread,
+                      index_up)
 
 
 DIGIT_SHAPES: dict[int, DigitShape] = {
     # Curved fingers meet the thumb. Only index and middle must not be curled: ring and pinky
     # are often tucked lower in an O, and the leading fingers already tell an O from a fist.
     0: _shape(down="index middle ring pinky", curved="index middle", touches=ANY_FINGER),
-    1: _shape(up="index", down="thumb middle ring pinky"),
+    1: _shape(up="index", down="thumb middle ring pinky", index_up=True),
     2: _shape(up="index middle", down="thumb ring pinky", spread=True),
     3: _shape(up="thumb index middle", down="ring pinky"),
     4: _shape(up="index middle ring pinky", down="thumb"),
@@ -210,6 +227,8 @@ def matches(reading: HandReading, digit: int) -> bool:
     if shape.thumb_touches == ANY_FINGER and reading.thumb_touches is None:
         return False
     if shape.thumb_touches not in (None, ANY_FINGER) and reading.thumb_touches != shape.thumb_touches:
+        return False
+    if shape.index_up and not reading.index_points_up:
         return False
     return not (shape.spread and not reading.spread)
 

@@ -279,7 +279,6 @@ def run_training(job: TrainJob, progress: Progress = no_progress, should_stop: S
         classes=[*DIGITS, *([NOT_DIGIT_NAME] if with_not_digit else [])],
         crop_settings=job.crop,
         temperature=result.temperature,
-        not_digit_offset=base.not_digit_offset if base is not None else 0.0,  # a prior, kept by fine-tunes
         upright=upright,
         tilt=tilt,
         landmark_features=int(xtr["landmarks"].shape[1]),
@@ -287,8 +286,7 @@ def run_training(job: TrainJob, progress: Progress = no_progress, should_stop: S
             roots=[str(p) for p in job.data],
             fingerprint=_fingerprint(crops.samples),
             datasets={k: int(v) for k, v in zip(*np.unique([s.dataset for s in crops.samples], return_counts=True))},
-            split=SplitRecord(job.split.val, job.split.test, job.split.seed, {k: len(v) for k, v in parts.items()},
-                              job.split.folds, job.split.fold),
+            split=SplitRecord(job.split.val, job.split.test, job.split.seed, {k: len(v) for k, v in parts.items()}),
             limit_per_class=job.limit_per_class,
             train_variants=list(job.train_variants),
             negatives=[str(p) for p in job.negatives],
@@ -335,8 +333,6 @@ def bundle_split(meta: BundleMeta, samples: list[Sample], which: str) -> list[Sa
         raise BundleError("the bundle does not record its train/test split, so its held-out images are unknown; "
                           "evaluate with --split all")
     settings = SplitSettings.from_record(meta.data.split)
-    if which == "fold" and not settings.folds:
-        raise BundleError("the bundle was trained without --holdout-fold, so it held out no fold of signers")
     if meta.data.limit_per_class:
         samples = limit_samples(samples, meta.data.limit_per_class, settings.seed)
     return split(samples, settings)[which]
@@ -356,7 +352,7 @@ def run_evaluation(bundle_dir: Path, roots: list[Path], hand_model: Path, which:
     classifier = Classifier.load(bundle_dir)
     report = ScanReport()
     samples = load_samples(roots, report)
-    if which in ("test", "val", "fold"):
+    if which in ("test", "val"):
         samples = bundle_split(classifier.meta, samples, which)
     neg_split = negatives_split
     for root in negatives:
