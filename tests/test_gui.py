@@ -462,6 +462,27 @@ def test_failed_retrain_is_reported_and_changes_nothing(qtbot, open_window, synt
     assert window.session.state.classifier is old and not window.options.retrain.out.exists()
 
 
+def test_without_the_trainer_retrain_and_download_say_what_to_install(qtbot, open_window, synth_video,
+                                                                       quick_bundle, hand_model_path,
+                                                                       monkeypatch) -> None:
+    """A lean install (no TensorFlow, no kaggle): one line, nothing started, the model kept."""
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *a: None if name in ("tensorflow", "kaggle") else real(name, *a))
+    window = open_window(launch_options(synth_video.path, quick_bundle, hand_model_path))
+    qtbot.waitUntil(lambda: ready(window), timeout=STARTUP_S * 1000)
+    old = window.session.state.classifier
+    window.train_panel.retrain_button.click()
+    said = window.train_panel.status.text()
+    assert said == "Retraining needs tensorflow, which this install leaves out: pip install 'asl-live[train]'"
+    assert window.tasks.get("retrain") is None and window.session.state.classifier is old
+    window.train_panel.download_button.click()
+    assert window.tasks.get("download") is None
+    assert window.train_panel.status.text().startswith("The Kaggle download needs kaggle, which this install")
+
+
 def test_kaggle_download_shows_bytes_and_adds_the_dataset(qtbot, open_window, synth_video, quick_bundle,
                                                           hand_model_path, monkeypatch) -> None:
     import trainer.kaggle_fetch as kaggle_fetch

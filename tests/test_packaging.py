@@ -62,3 +62,29 @@ def test_installed_commands_work_outside_the_checkout(wheel: Path, tmp_path: Pat
                     "--hand-model", str(hand_model_path), "--json")
     assert evaluate.returncode == 0, evaluate.stderr[-2000:]
     assert json.loads(evaluate.stdout)["images"] > 0
+
+
+def test_the_lean_install_runs_the_app_and_the_trainer_says_what_it_needs(wheel: Path, tmp_path: Path, synth_video,
+                                                                          hand_model_path) -> None:
+    """`pip install asl-live` (the wheel, its dependencies from the package index) gives the
+    window's chain without TensorFlow: `asl-live bench` runs on a video; `asl-train` says in one
+    line what to install and exits 2, writing nothing."""
+    venv = tmp_path / "lean"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=120)
+    py, bin_dir = venv / "bin" / "python", venv / "bin"
+    run = subprocess.run([str(py), "-m", "pip", "install", "-q", str(wheel)], capture_output=True, text=True,
+                         timeout=900)
+    assert run.returncode == 0, run.stderr[-2000:]
+    missing = subprocess.run([str(py), "-c", "import importlib.util as u; "
+                              "print([m for m in ('tensorflow', 'keras', 'sklearn') if u.find_spec(m)])"],
+                             capture_output=True, text=True, timeout=120)
+    assert missing.stdout.strip() == "[]"  # none of the trainer's packages came with it
+    bench = subprocess.run([str(bin_dir / "asl-live"), "bench", "--source", str(synth_video.path), "--hand-model",
+                            str(hand_model_path), "--max-frames", "12", "--json", str(tmp_path / "b.json")],
+                           capture_output=True, text=True, cwd=tmp_path, timeout=600)
+    assert bench.returncode == 0, bench.stderr[-2000:]
+    assert json.loads((tmp_path / "b.json").read_text())["frames_timed"] > 0
+    train = subprocess.run([str(bin_dir / "asl-train"), "train", "--data", str(SLD), "--out", str(tmp_path / "o")],
+                           capture_output=True, text=True, cwd=tmp_path, timeout=120)
+    assert train.returncode == 2 and "pip install 'asl-live[train]'" in train.stderr
+    assert len(train.stderr.strip().splitlines()) == 1 and not (tmp_path / "o").exists()

@@ -223,6 +223,12 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    from .extras import DOWNLOAD, TRAINING, unavailable
+
+    lacking = unavailable("asl-train", TRAINING + DOWNLOAD)
+    if lacking:
+        _err(lacking)
+        return 2
     if args.command == "evaluate" and not (args.data or args.negatives):
         parser.error("evaluate needs --data DIR and/or --negatives DIR")
     from .bundle_meta import BundleError

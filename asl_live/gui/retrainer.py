@@ -23,6 +23,7 @@ from asl_live.retrain import (
     take_kept_aside,
 )
 from asl_live.session import LiveSession
+from trainer.extras import DOWNLOAD, TRAINING, unavailable
 
 
 class Retrainer(QObject):
@@ -73,6 +74,10 @@ class Retrainer(QObject):
     def download_kaggle(self) -> None:
         if self.tasks.get("download") is not None:
             return
+        lacking = unavailable("The Kaggle download", DOWNLOAD)
+        if lacking:
+            self.panel.download_finished(lacking)
+            return
         dest = self.config.datasets_dir
         self.panel.show_download(0, -1)
 
@@ -90,6 +95,10 @@ class Retrainer(QObject):
         """Retrain on a task (the training itself runs in a child process); the live model is
         swapped only when the new one is at least as good."""
         if self.tasks.get("retrain") is not None:
+            return
+        lacking = unavailable("Retraining", TRAINING)
+        if lacking:
+            self.panel.training_finished(lacking, ok=False)
             return
         config = self.config
         try:
