@@ -31,7 +31,7 @@ from trainer.hands import HandCropper
 from .drawing import draw_overlay
 from .live import STAGES, FrameResult, LivePipeline
 from .smoothing import SmoothingSettings
-from .source import Frame, FrameSource
+from .source import Frame, FrameSource, SourceError
 from .video_labels import load_labels, segments
 
 WARMUP_FRAMES = 10  # left out of the timing figures of both passes (first-inference costs)
@@ -175,8 +175,10 @@ def run_bench(
                         base.landmarks(f.rgb, f.timestamp_ms)
                         if timed:
                             stats["baseline_landmarks"].add((time.perf_counter() - t0) * 1000)
-    if first is None:
-        raise ValueError(f"{source}: no frames")
+    if not stats["frame"].n:
+        raise SourceError(f"{source} gave {len(entries)} frame(s): the bench times the frames after the first "
+                          f"{WARMUP_FRAMES}, so nothing was measured; use a longer video"
+                          + (" or a larger --max-frames" if max_frames is not None else "") + ".")
     stages = {k: s.summary() for k, s in stats.items()}
     full_ms, base_ms = stages["frame"]["mean"], stages["baseline_landmarks"]["mean"]
     report: dict = {
@@ -249,7 +251,6 @@ def run_from_args(args: argparse.Namespace) -> int:
     from trainer.handmodel import HandModelError, resolve_hand_model
 
     from .options import shipped_model_dir
-    from .source import SourceError
 
     try:
         hand = resolve_hand_model(args.hand_model)
@@ -271,7 +272,10 @@ def run_from_args(args: argparse.Namespace) -> int:
             return 0
         run_bench(args.source, args.model or shipped_model_dir(), hand, args.json, args.max_frames,
                   interleave=not args.sequential)
-    except (BundleError, HandModelError, SourceError, ValueError, OSError, RuntimeError) as e:
+    except (BundleError, HandModelError, SourceError) as e:  # bad input: the message says what to change
+        print(f"asl-live bench: {e}", file=sys.stderr)
+        return 2
+    except (ValueError, OSError, RuntimeError) as e:
         print(f"asl-live bench: {e}", file=sys.stderr)
         return 1
     return 0

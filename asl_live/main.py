@@ -14,6 +14,8 @@ import os
 import sys
 from pathlib import Path
 
+from asl_live.streams import video_path
+
 # Quiet the native libraries' logging before any of them is imported (trainer.quiet silences
 # what they print regardless).
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # errors arrive as exceptions
@@ -21,7 +23,7 @@ os.environ.setdefault("GLOG_minloglevel", "2")
 
 
 def _bench_arguments(ap: argparse.ArgumentParser) -> None:
-    ap.add_argument("--source", required=True, type=Path, help="video file to run on")
+    ap.add_argument("--source", required=True, type=video_path, help="video file to run on")
     ap.add_argument("--json", type=Path, metavar="OUT", help="write the full report (per-frame decisions) here")
     ap.add_argument("--model", type=Path, metavar="DIR", help="model bundle (default: the shipped model)")
     ap.add_argument("--hand-model", type=Path, metavar="PATH", help="hand_landmarker.task (default: cached/downloaded)")
@@ -48,7 +50,7 @@ def _prompts(text: str) -> list[int]:
 
 
 def _practice_arguments(ap: argparse.ArgumentParser) -> None:
-    ap.add_argument("--source", required=True, type=Path, help="video file to judge")
+    ap.add_argument("--source", required=True, type=video_path, help="video file to judge")
     ap.add_argument("--prompts", required=True, type=_prompts, metavar="D,D,...",
                     help="the digits to ask for, in order, e.g. 3,1,4")
     ap.add_argument("--json", type=Path, metavar="OUT", help="write the per-prompt results here")
@@ -64,7 +66,8 @@ def build_parser() -> argparse.ArgumentParser:
                "samples for retraining), N a hand shape that is no digit, Esc stops scoring.")
     source = p.add_mutually_exclusive_group()
     source.add_argument("--camera", type=int, metavar="N", help="camera index (default: the last one used, else 0)")
-    source.add_argument("--source", metavar="FILE", help="play a video file instead of a camera (looped)")
+    source.add_argument("--source", metavar="FILE", type=video_path,
+                        help="play a video file instead of a camera (looped)")
     p.add_argument("--no-loop", action="store_true", help="play --source once instead of looping")
     p.add_argument("--model", metavar="DIR",
                    help="model bundle folder (default: your retrained model if you made one, else the shipped one)")

@@ -105,7 +105,10 @@ def run_from_args(args: argparse.Namespace) -> int:
     try:
         run_practice(args.source, args.prompts, args.model or shipped_model_dir(),
                      resolve_hand_model(args.hand_model), args.json)
-    except (BundleError, HandModelError, SourceError, ValueError, OSError) as e:
+    except (BundleError, HandModelError, SourceError) as e:  # bad input: the message says what to change
+        print(f"asl-live practice: {e}", file=sys.stderr)
+        return 2
+    except (ValueError, OSError) as e:
         print(f"asl-live practice: {e}", file=sys.stderr)
         return 1
     return 0

@@ -19,6 +19,10 @@ from typing import Any, Callable, Iterator
 import cv2
 import numpy as np
 
+from trainer.quiet import native_stderr_silenced
+
+from .streams import STREAMS_UNSUPPORTED, is_stream
+
 DEFAULT_FPS = 30.0
 BACKOFF_START_S = 0.5
 BACKOFF_MAX_S = 5.0
@@ -136,12 +140,16 @@ class FrameSource:
                 raise SourceError(f"Could not open camera {self.spec}. {camera_help(self._max_camera_index)}")
         else:
             path = Path(self.spec)
+            if is_stream(str(self.spec)):
+                raise SourceError(f"{self.spec}: {STREAMS_UNSUPPORTED}.")
             if not path.is_file():
-                raise SourceError(f"Video file not found: {path}. {camera_help(self._max_camera_index)}")
-            if not self._open_capture() or (frame := self._grab()) is None:
+                raise SourceError(f"Video file not found: {path}. Check the path (or choose a camera instead).")
+            with native_stderr_silenced():  # FFmpeg's own complaints about a broken file
+                opened = self._open_capture() and (frame := self._grab()) is not None
+            if not opened:
                 self._release()
-                raise SourceError(f"{path} is not a readable video (corrupt or unsupported format). "
-                                  "Try another file, or --camera N for a webcam.")
+                raise SourceError(f"{path} is not a readable video (corrupt or unsupported format): "
+                                  "try another file.")
             fps = float(self._cap.get(cv2.CAP_PROP_FPS) or 0)
             self.fps = fps if 1 <= fps <= 1000 else DEFAULT_FPS
             self.frame_count = max(0, int(self._cap.get(cv2.CAP_PROP_FRAME_COUNT) or 0))

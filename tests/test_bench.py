@@ -115,14 +115,30 @@ def test_cli(synth_video, quick_bundle, hand_model_path, tmp_path):
     out = tmp_path / "cli.json"
     run = subprocess.run([sys.executable, "-m", "asl_live", "bench", "--source", str(synth_video.path), "--model",
                           str(quick_bundle), "--hand-model", str(hand_model_path), "--json", str(out),
-                          "--max-frames", "5"], capture_output=True, text=True, cwd=REPO, timeout=300)
+                          "--max-frames", "13"], capture_output=True, text=True, cwd=REPO, timeout=300)
     assert run.returncode == 0, run.stderr
-    assert len(json.loads(out.read_text())["frames"]) == 5
+    assert len(json.loads(out.read_text())["frames"]) == 13
     assert "FPS" in run.stdout and "Read-only tensor" not in run.stderr and "XNNPACK" not in run.stderr
     missing = subprocess.run([sys.executable, "-m", "asl_live", "bench", "--source", str(tmp_path / "missing.mp4"),
                               "--model", str(quick_bundle), "--hand-model", str(hand_model_path)],
                              capture_output=True, text=True, cwd=REPO, timeout=300)
-    assert missing.returncode == 1 and "not found" in missing.stderr and "Traceback" not in missing.stderr
+    assert missing.returncode == 2 and "not found" in missing.stderr and "Traceback" not in missing.stderr
+    assert "--camera" not in missing.stderr  # a file was asked for: no camera probing, no camera advice
+    short = subprocess.run([sys.executable, "-m", "asl_live", "bench", "--source", str(synth_video.path), "--model",
+                            str(quick_bundle), "--hand-model", str(hand_model_path), "--max-frames", "1"],
+                           capture_output=True, text=True, cwd=REPO, timeout=300)
+    assert short.returncode == 2 and "nothing was measured" in short.stderr and "0.0 FPS" not in short.stdout
+    broken = tmp_path / "broken.mp4"
+    broken.write_bytes(b"\x00\x00\x00\x18ftypmp42" + bytes(range(256)) * 40)
+    bad = subprocess.run([sys.executable, "-m", "asl_live", "bench", "--source", str(broken), "--model",
+                          str(quick_bundle), "--hand-model", str(hand_model_path)],
+                         capture_output=True, text=True, cwd=REPO, timeout=300)
+    assert bad.returncode == 2 and bad.stderr.strip().splitlines() == [
+        f"asl-live bench: {broken} is not a readable video (corrupt or unsupported format): try another file."]
+    for command in (["bench"], ["practice", "--prompts", "1"], []):
+        url = subprocess.run([sys.executable, "-m", "asl_live", *command, "--source", "http://example.com/v.mp4"],
+                             capture_output=True, text=True, cwd=REPO, timeout=300)
+        assert url.returncode == 2 and "network streams are not supported" in url.stderr, url.stderr
 
 
 def test_long_video_benches_in_flat_memory(quick_bundle, hand_model_path, tmp_path):

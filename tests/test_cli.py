@@ -227,6 +227,7 @@ def test_bad_inputs_exit_2_with_a_message(tmp_path, trained, capsys):
         (["train", "--data", str(tmp_path / "nope"), "--out", str(tmp_path / "o")], "not a directory"),
         (["train", "--data", str(tmp_path), "--out", str(tmp_path / "o")], "no digit folders"),
         (["evaluate", "--model", str(tmp_path), "--data", str(SLD)], "bundle.json is missing"),
+        (["evaluate", "--model", str(tmp_path / "typo"), "--data", str(SLD)], "that folder does not exist"),
         (["evaluate", "--model", str(trained), "--data", str(SLD), "--hand-model", str(tmp_path / "x.task")],
          "x.task"),
         (["evaluate", "--model", str(trained), "--data", str(unreadable)], "No readable images"),
@@ -251,6 +252,29 @@ def test_bundle_metadata_of_the_wrong_shape_names_file_and_key(trained, tmp_path
     assert main(["evaluate", "--model", str(odd), "--data", str(SLD), "--split", "test"]) == 2
     err = capsys.readouterr().err
     assert str(odd / "bundle.json") in err and "Traceback" not in err, err
+
+
+@pytest.mark.parametrize("change, key", [
+    (lambda m: m.update(classes=m["classes"][:-1]), "'classes' says 10 classes listed, but model.tflite outputs 11"),
+    (lambda m: m["input"].update(landmarks=42, tilt=False), "'input.landmarks' says 42 landmark numbers, but model.tflite takes 44"),
+    (lambda m: (m["crop_settings"].update(size=96), m["input"].update(crop=[96, 96, 3])),
+     "'input.crop' says [96, 96, 3] crop, but model.tflite takes [64, 64, 3]"),
+])
+def test_bundle_json_that_does_not_fit_its_model_is_refused_naming_both(trained, tmp_path, capsys, change, key):
+    """bundle.json and model.tflite are checked against each other on load (evaluate, bench,
+    practice and the window all load through Classifier.load): no IndexError, no runtime error."""
+    odd = tmp_path / "odd"
+    shutil.copytree(trained, odd)
+    meta = json.loads((odd / "bundle.json").read_text())
+    change(meta)
+    (odd / "bundle.json").write_text(json.dumps(meta))
+    assert main(["evaluate", "--model", str(odd), "--data", str(SLD), "--split", "test"]) == 2
+    err = capsys.readouterr().err
+    assert key in err and "Traceback" not in err, err
+    ten = subprocess.run([sys.executable, "-m", "asl_live", "practice", "--source", "nothing.mp4", "--prompts", "1",
+                          "--model", str(odd)],
+                         capture_output=True, text=True, cwd=tmp_path, timeout=120)
+    assert ten.returncode != 0 and key in ten.stderr and "Traceback" not in ten.stderr
 
 
 def test_out_is_never_destroyed(tmp_path, trained, capsys):

@@ -35,7 +35,7 @@ def test_flags() -> None:
     args = parse("--camera", "2", "--model", "m", "--hand-model", "h.task")
     assert (args.camera, args.source, args.model, args.hand_model, args.command) == (2, None, "m", "h.task", None)
     args = parse("--source", "clip.mp4", "--no-loop")
-    assert (args.source, args.no_loop) == ("clip.mp4", True)
+    assert (args.source, args.no_loop) == (Path("clip.mp4"), True)
     bench = parse("bench", "--source", "clip.mp4", "--json", "o.json", "--max-frames", "9")
     assert (bench.command, bench.source, bench.json, bench.max_frames) == ("bench", Path("clip.mp4"), Path("o.json"), 9)
     with pytest.raises(SystemExit):

@@ -203,6 +203,9 @@ class BundleMeta:
     @classmethod
     def read(cls, bundle_dir: str | os.PathLike[str]) -> "BundleMeta":
         path = Path(bundle_dir) / META_FILE
+        if not Path(bundle_dir).exists():
+            raise BundleError(f"No model at {bundle_dir}: that folder does not exist. "
+                              "Point --model at a folder written by 'asl-train train'.")
         if Path(bundle_dir).is_file():
             raise BundleError(f"{bundle_dir} is a file, not a model bundle folder. "
                               "Point --model at a folder written by 'asl-train train'.")

@@ -55,6 +55,9 @@ class LiteRunner:
         if set(self._inputs) != {"crop", "landmarks"} or len(details) != 2:
             raise BundleError(f"{path} is not an asl-live model (inputs {[d['name'] for d in details]}).")
         self._output = self._it.get_output_details()[0]["index"]
+        shapes = {d["index"]: [int(v) for v in d["shape"]] for d in details}
+        self.input_shapes = {name: shapes[index][1:] for name, index in self._inputs.items()}  # without the batch
+        self.outputs = int(self._it.get_output_details()[0]["shape"][-1])
         self._batch = 1
         self._lock = threading.Lock()
         self.path = path
@@ -72,6 +75,22 @@ class LiteRunner:
                 self._it.set_tensor(index, inputs[name])
             self._it.invoke()
             return self._it.get_tensor(self._output).copy()
+
+
+def check_fits(meta: BundleMeta, runner: LiteRunner, bundle_dir: Path) -> None:
+    """bundle.json against the model it describes: its classes against the model's outputs, its
+    input sizes against the model's inputs. A mismatch would otherwise surface as an IndexError
+    or a runtime error deep inside prediction; this names the key and both values."""
+    crop = meta.crop_settings.size
+    checks = [("classes", len(meta.classes), runner.outputs, "classes listed", "outputs"),
+              ("input.landmarks", meta.landmark_features, runner.input_shapes["landmarks"][-1], "landmark numbers",
+               "takes"),
+              ("input.crop", [crop, crop, 3], runner.input_shapes["crop"], "crop", "takes")]
+    for key, said, model, what, verb in checks:
+        if said != model:
+            raise BundleError(f"{bundle_dir / 'bundle.json'}: '{key}' says {said} {what}, but model.tflite {verb} "
+                              f"{model}. The bundle's files do not belong together: retrain with 'asl-train train' "
+                              "or use another model.")
 
 
 class Classifier:
@@ -100,7 +119,9 @@ class Classifier:
             except ValueError as e:
                 raise BundleError(f"{e}: the bundle is incomplete. Retrain with 'asl-train train' or use another "
                                   "model.") from None
-        return cls(meta, LiteRunner(lite), bundle_dir, gate)
+        runner = LiteRunner(lite)
+        check_fits(meta, runner, bundle_dir)
+        return cls(meta, runner, bundle_dir, gate)
 
     # -- what the bundle says --------------------------------------------------------------------
     @property
