@@ -75,6 +75,19 @@ class _Unreadable(Exception):
     """The file is not a readable practice history (damaged, not SQLite, or a foreign layout)."""
 
 
+class HistoryBusy(OSError):
+    """Another program holds the history's lock (a second window, a sync tool): try again later."""
+
+
+def _locked(e: sqlite3.Error) -> bool:
+    return (getattr(e, "sqlite_errorcode", 0) or 0) & 0xFF in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED) \
+        or "locked" in str(e)
+
+
+def _busy(path: Path) -> HistoryBusy:
+    return HistoryBusy(f"The practice history at {path} is in use by another program")
+
+
 def _learner(name: str) -> str:
     if not isinstance(name, str) or not name.strip():
         raise ValueError(f"learner must be a non-empty name, got {name!r}")
@@ -96,10 +109,13 @@ class History:
         self.notice = notice  # user-facing message when the old file had to be moved aside
 
     @classmethod
-    def open(cls, path: str | os.PathLike[str] | None = None) -> History:
+    def open(cls, path: str | os.PathLike[str] | None = None, timeout: float = 10.0) -> History:
         """Open (or create) the history; an unreadable file is kept aside and replaced by a new one.
+        `timeout`: seconds to wait for another program's lock (the window waits briefly and
+        tries again later, never freezing).
 
-        Raises OSError naming the path when the location cannot be written."""
+        Raises OSError naming the path when the location cannot be written, HistoryBusy when it
+        stays locked."""
         path = Path(path) if path is not None else paths.data_dir() / HISTORY_FILE
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -109,12 +125,12 @@ class History:
             if p.exists() and not os.access(p, os.W_OK):
                 raise OSError(f"The practice history at {path} cannot be written: {p} is read-only")
         try:
-            return cls(_connect(path), path)
+            return cls(_connect(path, timeout), path)
         except _Unreadable as e:
             aside = _move_aside(path)
             notice = (f"The practice history at {path} could not be read ({e}); it was kept as "
                       f"{aside} and a new one was started.")
-            return cls(_connect(path), path, notice)
+            return cls(_connect(path, timeout), path, notice)
 
     def close(self) -> None:
         self._conn.close()
@@ -150,7 +166,15 @@ class History:
         return attempt
 
     def learners(self) -> list[str]:
-        return [r[0] for r in self._conn.execute("SELECT DISTINCT learner FROM attempts ORDER BY learner")]
+        return [r[0] for r in self._read("SELECT DISTINCT learner FROM attempts ORDER BY learner")]
+
+    def _read(self, sql: str, args: list | tuple = ()) -> list[tuple]:
+        try:
+            return self._conn.execute(sql, args).fetchall()
+        except sqlite3.OperationalError as e:
+            if _locked(e):
+                raise _busy(self.path) from e
+            raise
 
     def attempts(self, learner: str | None = None, since: float | None = None) -> list[Attempt]:
         """Records in time order: all learners' or one's, optionally from `since` (UTC seconds) on."""
@@ -159,7 +183,7 @@ class History:
             sql, args = sql + " AND learner = ?", [_learner(learner)]
         if since is not None:
             sql, args = sql + " AND at >= ?", args + [since]
-        rows = self._conn.execute(sql + " ORDER BY at, id", args)
+        rows = self._read(sql + " ORDER BY at, id", args)
         return [Attempt(who, at, m, d, bool(ok), t) for who, at, m, d, ok, t in rows]
 
     def digit_stats(self, learner: str, since: float | None = None) -> dict[int, DigitStats]:
@@ -208,6 +232,8 @@ class History:
             with _transaction(self._conn):
                 yield
         except sqlite3.DatabaseError as e:
+            if _locked(e):
+                raise _busy(self.path) from e
             raise OSError(f"Could not write the practice history at {self.path}: {e}") from e
 
 
@@ -223,10 +249,11 @@ def _transaction(conn: sqlite3.Connection) -> Iterator[None]:
         raise
 
 
-def _connect(path: Path) -> sqlite3.Connection:
-    """Open and check the file; create our table in an empty one. Raises _Unreadable or OSError."""
+def _connect(path: Path, timeout: float = 10.0) -> sqlite3.Connection:
+    """Open and check the file; create our table in an empty one. Raises _Unreadable, HistoryBusy
+    or OSError."""
     try:
-        conn = sqlite3.connect(path, isolation_level=None, timeout=10)
+        conn = sqlite3.connect(path, isolation_level=None, timeout=timeout)
     except sqlite3.Error as e:
         raise OSError(f"Cannot open the practice history at {path}: {e}") from e
     try:
@@ -247,6 +274,8 @@ def _connect(path: Path) -> sqlite3.Connection:
         return conn
     except sqlite3.DatabaseError as e:
         conn.close()
+        if _locked(e):
+            raise _busy(path) from e
         if (e.sqlite_errorcode or 0) & 0xFF in (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB):
             raise _Unreadable(str(e)) from e
         raise OSError(f"Cannot open the practice history at {path}: {e}") from e

@@ -254,6 +254,47 @@ def test_a_round_is_played_recorded_and_shown(qtbot, open_window, synth_video, g
     assert rows[0][:3] == ["learner", "time", "mode"] and len(rows) == 4
 
 
+def test_a_locked_history_never_freezes_the_window_and_loses_nothing(qtbot, open_window, synth_video, good_bundle,
+                                                                     hand_model_path, user_dirs):
+    """Another program holds the practice history's lock (a second window, a sync tool) from
+    before the window opens: the window opens at once with a one-line notice, a round starts
+    and records without a stall over 100 ms, and once the lock is gone the results are written."""
+    import sqlite3
+    import time
+
+    from asl_live.gui.practice import BUSY_NOTICE
+    from asl_live.gui.window_bench import StallWatch
+    from asl_live.history import History
+    from trainer import paths
+
+    with History.open() as history:  # a history that exists, with an earlier result
+        history.record("Ada", 4, True, 900.0)
+    other = sqlite3.connect(paths.data_dir() / "practice.sqlite3", isolation_level=None)
+    other.execute("BEGIN EXCLUSIVE")  # held by "another program"
+    try:
+        t0 = time.monotonic()
+        window = open_window(launch(synth_video.path, good_bundle, hand_model_path))
+        assert time.monotonic() - t0 < 5  # not sqlite's 10 s wait
+        assert BUSY_NOTICE in window.messages.text()
+        watch = StallWatch()
+        t0 = time.monotonic()
+        window.practice.start("Ada", "Digits", prompts=[1, 2])
+        window.practice._record(1, True, 700, "digits")
+        window.practice.retry()
+        took = time.monotonic() - t0
+        qtbot.wait(100)
+        gaps = watch.stop()
+        assert took < 0.5 and max(gaps, default=0) <= 100, (took, gaps)
+        assert window.practice._pending  # kept, not lost
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    window.practice.retry()  # what the timer does every few seconds
+    assert not window.practice._pending and BUSY_NOTICE not in window.messages.text()
+    with History.open() as history:
+        assert [(a.digit, a.success) for a in history.attempts("Ada")] == [(4, True), (1, True)]
+
+
 def test_a_number_is_entered_in_the_window(qtbot, open_window, synth_video, good_bundle, hand_model_path):
     """The video's digits in order make the number; the window builds it up digit by digit.
     Backspace takes back the last digit."""

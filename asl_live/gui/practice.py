@@ -1,24 +1,34 @@
 """The Practice tab's controller: rounds drawn from the learner's history, the judge as a
 session frame observer (asl_live.practice), results recorded (asl_live.history), progress
-and CSV export for a teacher."""
+and CSV export for a teacher.
+
+The history is a file another program may hold locked (a second window, a sync tool): every
+access from here waits at most BUSY_WAIT_S, so the window never freezes; results that could
+not be written are kept and written by a retry every RETRY_MS once the file is free.
+"""
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Callable
 
 import numpy as np
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QObject, QTimer
 from PySide6.QtWidgets import QFileDialog, QWidget
 
 from asl_live.gui.practice_panel import PracticePanel
 from asl_live.gui.progress_view import ProgressDialog
 from asl_live.handshape import hinted_digits
-from asl_live.history import DEFAULT_LEARNER, History, choose_prompts
+from asl_live.history import DEFAULT_LEARNER, History, HistoryBusy, choose_prompts
 from asl_live.practice import PracticeObserver, digit_templates, make_number
 from asl_live.session import LiveSession
 
 ROUND_LENGTH = 10
+BUSY_WAIT_S = 0.05  # the longest the GUI thread waits for another program's lock
+RETRY_MS = 5000
+BUSY_NOTICE = ("The practice history is in use by another program: your results are kept and will be saved "
+               "once it is free.")
 
 Say = Callable[..., None]
 
@@ -36,13 +46,12 @@ class PracticeController(QObject):
         self._recorded = 0  # prompts of the current round already written to the history
         self._last_prompt: int | None = None
         self.history: History | None = None
-        try:
-            self.history = History.open()
-        except OSError as e:
-            say("history", f"Practice results cannot be saved: {e}", "warning")
-        if self.history is not None and self.history.notice:
-            say("history", self.history.notice, "warning")
-        learners = self.history.learners() if self.history else []
+        self._pending: list[tuple] = []  # results waiting for a locked history
+        self._retry = QTimer(self)
+        self._retry.setInterval(RETRY_MS)
+        self._retry.timeout.connect(self.retry)
+        self._open_history()
+        learners = self._ask(lambda h: h.learners(), [])
         panel.show_learners(learners, learners[0] if learners else DEFAULT_LEARNER)
         panel.start_clicked.connect(self.start)
         panel.stop_clicked.connect(self.stop)
@@ -60,10 +69,10 @@ class PracticeController(QObject):
             self.observer.start_number(number or make_number(self._rng))
         else:
             if prompts is None:
-                stats = self.history.digit_stats(learner) if self.history else {}
+                stats = self._ask(lambda h: h.digit_stats(learner), {})
                 prompts = choose_prompts(stats, ROUND_LENGTH, self._rng, previous=self._last_prompt)
             self.observer.start_round(prompts)
-        self.panel.show_learners(self.history.learners() if self.history else [], learner)
+        self.panel.show_learners(self._ask(lambda h: h.learners(), []), learner)
         self.panel.set_running(mode)
 
     def stop(self) -> None:
@@ -107,22 +116,76 @@ class PracticeController(QObject):
         self._mode = None
         self.panel.set_running(None)
         if self.history is not None:
-            self.panel.show_learners(self.history.learners(), self._learner)
+            self.panel.show_learners(self._ask(lambda h: h.learners(), []), self._learner)
+
+    # -- the history file -------------------------------------------------------------------------
+    def _open_history(self) -> None:
+        try:
+            self.history = History.open(timeout=BUSY_WAIT_S)
+        except HistoryBusy:
+            self._busy()
+            return
+        except OSError as e:
+            self.say("history", f"Practice results cannot be saved: {e}", "warning")
+            return
+        if self.history.notice:
+            self.say("history", self.history.notice, "warning")
+
+    def _busy(self) -> None:
+        self.say("history", BUSY_NOTICE, "warning")
+        if not self._retry.isActive():
+            self._retry.start()
+
+    def _ask(self, read, default):
+        """A read of the history, or `default` while it is locked (or missing)."""
+        if self.history is None:
+            return default
+        try:
+            return read(self.history)
+        except HistoryBusy:
+            self._busy()
+            return default
 
     def _record(self, digit: int, success: bool, time_ms: int | None, mode: str) -> None:
+        self._pending.append((self._learner, digit, success, time_ms if success else None, mode, time.time()))
+        if not self._retry.isActive():
+            self._flush()
+
+    def _flush(self) -> bool:
+        """Write the pending results; False while the history is locked (a retry is scheduled)."""
+        while self.history is not None and self._pending:
+            learner, digit, success, time_ms, mode, when = self._pending[0]
+            try:
+                self.history.record(learner, digit, success, time_ms, mode, when)
+            except HistoryBusy:
+                self._busy()
+                return False
+            except (OSError, ValueError) as e:
+                self.say("history", f"A practice result could not be saved: {e}", "warning")
+            self._pending.pop(0)
+        return True
+
+    def retry(self) -> None:
+        """The timer's try: open the history if it was locked, then write what waited."""
         if self.history is None:
-            return
-        try:
-            self.history.record(self._learner, digit, success, time_ms if success else None, mode)
-        except (OSError, ValueError) as e:
-            self.say("history", f"A practice result could not be saved: {e}", "warning")
+            self._open_history()
+            if self.history is None:
+                return
+        if self._flush():
+            self._retry.stop()
+            self.say("history", "")
+            if self._mode is None:
+                self.panel.show_learners(self._ask(lambda h: h.learners(), []), self._learner)
 
     # -- progress and export ---------------------------------------------------------------------
     def show_progress(self, learner: str) -> ProgressDialog | None:
         if self.history is None:
             self.say("history", "There is no practice history to show.", "warning")
             return None
-        dialog = ProgressDialog(learner, self.history.daily(learner), self.panel)
+        daily = self._ask(lambda h: h.daily(learner), None)
+        if daily is None:
+            return None
+        dialog = ProgressDialog(learner, daily, self.panel)
         dialog.show()
         return dialog
 
@@ -136,6 +199,9 @@ class PracticeController(QObject):
             return None
         try:
             out = self.history.export_csv(path, learner)
+        except HistoryBusy:
+            self._busy()
+            return None
         except OSError as e:
             self.say("history", f"Could not export: {e}", "error")
             return None
@@ -144,5 +210,7 @@ class PracticeController(QObject):
 
     def close(self) -> None:
         self.observer.stop()
+        self._retry.stop()
         if self.history is not None:
+            self._flush()  # a last try: what is still locked out is reported, not waited for
             self.history.close()
