@@ -182,6 +182,7 @@ def run_bench(
     stages = {k: s.summary() for k, s in stats.items()}
     full_ms, base_ms = stages["frame"]["mean"], stages["baseline_landmarks"]["mean"]
     report: dict = {
+        "written_by": "asl-live bench",  # main.json_out_problem replaces only such files
         "source": str(source),
         "model": str(model_dir),
         "frame_size": list(first.rgb.shape[1::-1]),
@@ -268,7 +269,7 @@ def run_from_args(args: argparse.Namespace) -> int:
 
                 report = measure(args.source, args.model, hand, args.data)
             if args.json is not None:
-                atomicio.write_json(args.json, report)
+                atomicio.write_json(args.json, {"written_by": "asl-live bench", **report})
             return 0
         run_bench(args.source, args.model or shipped_model_dir(), hand, args.json, args.max_frames,
                   interleave=not args.sequential)

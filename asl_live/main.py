@@ -25,6 +25,7 @@ os.environ.setdefault("GLOG_minloglevel", "2")
 def _bench_arguments(ap: argparse.ArgumentParser) -> None:
     ap.add_argument("--source", required=True, type=video_path, help="video file to run on")
     ap.add_argument("--json", type=Path, metavar="OUT", help="write the full report (per-frame decisions) here")
+    ap.add_argument("--force", action="store_true", help="let --json replace a file that is not an asl-live report")
     ap.add_argument("--model", type=Path, metavar="DIR", help="model bundle (default: the shipped model)")
     ap.add_argument("--hand-model", type=Path, metavar="PATH", help="hand_landmarker.task (default: cached/downloaded)")
     ap.add_argument("--max-frames", type=int, metavar="N", help="only the first N frames")
@@ -54,6 +55,7 @@ def _practice_arguments(ap: argparse.ArgumentParser) -> None:
     ap.add_argument("--prompts", required=True, type=_prompts, metavar="D,D,...",
                     help="the digits to ask for, in order, e.g. 3,1,4")
     ap.add_argument("--json", type=Path, metavar="OUT", help="write the per-prompt results here")
+    ap.add_argument("--force", action="store_true", help="let --json replace a file that is not an asl-live report")
     ap.add_argument("--model", type=Path, metavar="DIR", help="model bundle (default: the shipped model)")
     ap.add_argument("--hand-model", type=Path, metavar="PATH", help="hand_landmarker.task (default: cached/downloaded)")
 
@@ -86,9 +88,10 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-def json_out_problem(json_out: Path | None, source: Path) -> str | None:
+def json_out_problem(json_out: Path | None, source: Path, force: bool = False) -> str | None:
     """Why `--json` may not be written where asked, said before a run rather than after it:
-    the video itself, a folder, a place that cannot be written, or a file of a model bundle."""
+    the video itself, a folder, a place that cannot be written, a file of a model bundle, or
+    an existing file that is not a report this program wrote (unless `force`)."""
     if json_out is None:
         return None
     if json_out.is_dir():
@@ -97,16 +100,30 @@ def json_out_problem(json_out: Path | None, source: Path) -> str | None:
         return f"--json {json_out} is the video itself: give another file name, e.g. {json_out.with_suffix('.json')}"
     if (json_out.parent / "bundle.json").is_file():
         return f"--json {json_out} is inside the model bundle {json_out.parent}: write the report elsewhere"
+    if json_out.is_file() and not force and not _our_report(json_out):
+        return (f"--json {json_out} exists and is not an asl-live report: give another file name, or add --force "
+                "to replace it")
     parent = next((p for p in (json_out.parent, *json_out.parent.parents) if p.exists()), None)
     if parent is None or not parent.is_dir() or not os.access(parent, os.W_OK):
         return f"--json {json_out} cannot be written there ({parent} is not a folder this user may write to)"
     return None
 
 
+def _our_report(path: Path) -> bool:
+    """A JSON report written by `asl-live bench` or `asl-live practice` (their "written_by")."""
+    import json
+
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(data, dict) and str(data.get("written_by", "")).startswith("asl-live ")
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command in ("bench", "practice"):
-        problem = json_out_problem(args.json, args.source)
+        problem = json_out_problem(args.json, args.source, args.force)
         if problem is not None:
             print(f"asl-live {args.command}: {problem}", file=sys.stderr)
             return 2

@@ -37,7 +37,8 @@ def run_practice(source: str | os.PathLike[str], prompts: list[int], model_dir: 
             if practice.done:
                 break
     view = practice.view()
-    report = {"source": str(source), "model": str(model_dir), "prompts": [r.to_dict() for r in view.results]}
+    report = {"written_by": "asl-live practice",  # main.json_out_problem replaces only such files
+              "source": str(source), "model": str(model_dir), "prompts": [r.to_dict() for r in view.results]}
     for digit in prompts[len(view.results):]:  # never opened: the video ended first
         report["prompts"].append({"digit": digit, "accepted": False, "frame": None, "time_ms": None, "seen": None,
                                   "held_back_by": {"model": 0, "fingers": 0}})

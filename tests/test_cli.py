@@ -223,7 +223,11 @@ def test_bad_inputs_exit_2_with_a_message(tmp_path, trained, capsys):
     for d in range(3):  # three photos: too few to hold any out
         (few / str(d)).mkdir(parents=True)
         shutil.copy(kaggle_image(d, 1), few / str(d) / "a.jpeg")
+    (tmp_path / "loop_a").symlink_to(tmp_path / "loop_b")
+    (tmp_path / "loop_b").symlink_to(tmp_path / "loop_a")
     cases = [
+        (["train", "--data", str(tmp_path / "loop_a"), "--out", str(tmp_path / "o")], "point --data at a real folder"),
+        (["train", "--data", str(SLD), "--out", str(tmp_path / "loop_a")], "point --out at a real folder"),
         (["train", "--data", str(tmp_path / "nope"), "--out", str(tmp_path / "o")], "not a directory"),
         (["train", "--data", str(tmp_path), "--out", str(tmp_path / "o")], "no digit folders"),
         (["evaluate", "--model", str(tmp_path), "--data", str(SLD)], "bundle.json is missing"),

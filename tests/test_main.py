@@ -224,6 +224,14 @@ def test_a_json_report_that_must_not_be_written_is_refused_before_the_run(comman
         assert code == 2 and says in err and "Traceback" not in err
     assert video.read_bytes() == before
     assert json.loads((bundle / "bundle.json").read_text())  # still the bundle's own
+    notes = tmp_path / "notes.json"
+    notes.write_text('{"mine": "keep me"}')
+    code = main_module.main([command, "--source", str(video), "--model", str(quick_bundle), *extra,
+                             "--json", str(notes)])
+    assert code == 2 and "is not an asl-live report" in capsys.readouterr().err and "keep me" in notes.read_text()
+    assert main_module.json_out_problem(notes, video, force=True) is None  # --force: the user said so
+    notes.write_text(json.dumps({"written_by": f"asl-live {command}", "fps": 1.0}))
+    assert main_module.json_out_problem(notes, video) is None  # an earlier report of ours is replaced
 
 
 @pytest.mark.parametrize("command", ["bench", "practice"])

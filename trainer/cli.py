@@ -189,6 +189,20 @@ def _positive(text: str) -> int:
     return value
 
 
+def _link_loop(args) -> str | None:
+    """A path argument that is a symbolic link leading back to itself: said before any work
+    (pathlib would raise deep inside the scan or the output check)."""
+    for flag in ("data", "negatives", "out", "model", "cache_dir", "hand_model", "dest"):
+        value = getattr(args, flag, None)
+        for p in (value if isinstance(value, list) else [value] if value else []):
+            try:
+                Path(p).resolve()
+            except RuntimeError:
+                name = "--" + flag.replace("_", "-")
+                return f"{p} is a symbolic link that leads back to itself (a link loop): point {name} at a real folder."
+    return None
+
+
 def build_parser() -> argparse.ArgumentParser:
     from .variants import VARIANTS
 
@@ -228,6 +242,10 @@ def main(argv: list[str] | None = None) -> int:
     lacking = unavailable("asl-train", TRAINING + DOWNLOAD)
     if lacking:
         _err(lacking)
+        return 2
+    looped = _link_loop(args)
+    if looped:
+        _err(looped)
         return 2
     if args.command == "evaluate" and not (args.data or args.negatives):
         parser.error("evaluate needs --data DIR and/or --negatives DIR")
