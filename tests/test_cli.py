@@ -301,7 +301,16 @@ def test_out_is_never_destroyed(tmp_path, trained, capsys):
         err = capsys.readouterr().err
         assert why in err and "Cropping" not in err, err  # refused before any work
     assert (mine / "holiday.jpg").read_bytes() == b"precious" and a_file.read_text() == "keep me"
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["locked", "notes.txt", "photos"]
+    # a bundle folder with a user's file in it, and a folder of user files that holds a bundle.json
+    kept = tmp_path / "kept"
+    shutil.copytree(trained, kept)
+    (kept / "my-notes.txt").write_text("mine")
+    assert main([*base, "--out", str(kept)]) == 2
+    assert "my-notes.txt" in capsys.readouterr().err and (kept / "my-notes.txt").read_text() == "mine"
+    (mine / "bundle.json").write_text("{}")
+    assert main([*base, "--out", str(mine)]) == 2
+    assert "holiday.jpg" in capsys.readouterr().err and (mine / "holiday.jpg").read_bytes() == b"precious"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["kept", "locked", "notes.txt", "photos"]  # nothing beside them
 
     bundle = tmp_path / "bundle"
     shutil.copytree(trained, bundle)

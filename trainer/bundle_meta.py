@@ -22,6 +22,10 @@ from .features import landmark_feature_count
 from .hands import CropSettings
 
 META_FILE = "bundle.json"
+# Every file a bundle is written with (trainer.bundle, trainer.pipeline, trainer.gate): anything
+# else in a bundle folder is a user's, and replacing the bundle would delete it.
+BUNDLE_FILE_NAMES = frozenset({META_FILE, "model.tflite", "model.keras", "heldout.npz", "rehearsal.npz", "report.md",
+                               "confusion.png", "training.png", "landmark_gate.npz"})
 FORMAT_VERSION = 1
 
 

@@ -12,7 +12,7 @@ import os
 import tempfile
 from pathlib import Path
 
-from .bundle_meta import is_bundle
+from .bundle_meta import BUNDLE_FILE_NAMES, is_bundle
 
 
 class OutputError(ValueError):
@@ -31,6 +31,11 @@ def check_output(out: str | os.PathLike[str]) -> Path:
     if out.is_dir() and not is_bundle(out) and any(out.iterdir()):
         raise OutputError(f"--out {out} is a folder with other files in it (not a model bundle); they would be "
                           "replaced. Choose a new folder or an existing bundle.")
+    foreign = sorted(p.name for p in out.iterdir() if p.name not in BUNDLE_FILE_NAMES) if is_bundle(out) else []
+    if foreign:
+        shown = ", ".join(foreign[:5]) + (f" and {len(foreign) - 5} more" if len(foreign) > 5 else "")
+        raise OutputError(f"--out {out} holds a model bundle and files a bundle never has ({shown}); replacing the "
+                          "bundle would delete them. Move them out, or choose another --out.")
     try:
         resolved.parent.mkdir(parents=True, exist_ok=True)
         fd, probe = tempfile.mkstemp(prefix=f".{out.name}.probe.", dir=resolved.parent)
