@@ -357,6 +357,7 @@ def test_retrain_without_a_working_model_takes_the_new_one(qtbot, open_window, s
     assert Path(new.path) == out and (out / "bundle.json").is_file() and (out / "heldout.npz").is_file()
     assert "Training" in stages
     assert "Retrained model in use" in window.train_panel.status.text()
+    assert str(out) not in window.train_panel.status.text() and str(out) in window.train_panel.status.toolTip()
     assert not window.train_panel.compare.isHidden()  # the per-class figures
     saved = json.loads((Path(os.environ["ASL_LIVE_DATA_DIR"]) / "settings.json").read_text())
     assert Path(saved["model"]) == out  # the next launch starts with it

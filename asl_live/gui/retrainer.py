@@ -134,12 +134,12 @@ class Retrainer(QObject):
     def _finished(self, result: RetrainResult) -> None:
         self.panel.show_comparison(*comparison_rows(result.verdict))
         if result.verdict.accepted:
-            self._take(result, f"Retrained model in use (saved in {result.path}). {result.verdict.summary}")
+            self._take(result, f"Retrained model in use. {result.verdict.summary}")
         else:
             self._kept_aside = result
             self.panel.training_finished(
-                f"The retrained model was kept aside, not used: {result.verdict.summary} It is saved in "
-                f"{result.path}; “Use it anyway” switches to it.", ok=False, can_use_anyway=True)
+                f"The retrained model was kept aside, not used: {result.verdict.summary} "
+                "“Use it anyway” switches to it.", ok=False, can_use_anyway=True, where=result.path)
         self.refresh()
 
     def use_kept_aside(self) -> None:
@@ -148,12 +148,11 @@ class Retrainer(QObject):
         result, self._kept_aside = self._kept_aside, None
         out = self.config.out
         self.tasks.start("retrain", lambda _t: take_kept_aside(result, out),
-                         succeeded=lambda taken: self._take(taken, f"Using the retrained model you chose (saved in "
-                                                                   f"{taken.path})."),
+                         succeeded=lambda taken: self._take(taken, "Using the retrained model you chose."),
                          failed=lambda msg: self.panel.training_finished(f"Could not switch to it: {msg}", ok=False))
 
     def _take(self, result: RetrainResult, message: str) -> None:
-        self.panel.training_finished(message, ok=True)
+        self.panel.training_finished(message, ok=True, where=result.path)
         self.session.update(classifier=result.classifier)
         self.model_taken.emit(result)
         self.refresh()

@@ -185,13 +185,16 @@ class TrainPanel(QWidget):
     def append_log(self, text: str) -> None:
         self.log.appendPlainText(text)
 
-    def training_finished(self, message: str, ok: bool, can_use_anyway: bool = False) -> None:
+    def training_finished(self, message: str, ok: bool, can_use_anyway: bool = False,
+                          where: Path | None = None) -> None:
+        """`where`: the folder the model was saved in, in the tooltip (and the log), not on screen."""
         self.set_training(False)
         self.progress.setRange(0, 1)
         self.progress.setValue(1 if ok else 0)
         self.progress.setFormat("done" if ok else "stopped")
         self.status.setText(message)
-        self.log.appendPlainText(message)
+        self.status.setToolTip(f"Saved in {where}" if where else "")
+        self.log.appendPlainText(message + (f" (saved in {where})" if where else ""))
         self.use_rejected_button.setVisible(can_use_anyway)
 
     def show_comparison(self, headers: list[str], rows: list[list[object]]) -> None:
