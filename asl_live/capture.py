@@ -71,20 +71,44 @@ class SampleWriter:
         return sum(self.counts().values())
 
 
+class CaptureError(OSError):
+    """Samples cannot be saved where the settings say; the message says where and what to do."""
+
+
 class SampleCapture:
     """A frame observer (asl_live.session): while capture is on, every frame with a hand is
-    saved as a sample of the label the user gave."""
+    saved as a sample of the label the user gave.
+
+    A folder that cannot be written fails on every frame: the first failure is raised (the
+    window shows it once), the same failure again is only counted (`failed_frames`) until
+    capture is switched off or a save works."""
 
     def __init__(self, writer: SampleWriter) -> None:
         self.writer = writer
         self._lock = threading.Lock()
         self._counts = writer.counts()
+        self._failing: str | None = None
+        self.failed_frames = 0
 
     def __call__(self, result: FrameResult, state: LiveState) -> None:
-        if state.capture and state.label is not None and result.observation is not None:
+        if not state.capture:
+            self._failing = None
+            return
+        if state.label is None or result.observation is None:
+            return
+        try:
             self.writer.save(state.label, result.observation.crop)
-            with self._lock:
-                self._counts[state.label] = self._counts.get(state.label, 0) + 1
+        except OSError as e:
+            self.failed_frames += 1
+            reason = e.strerror or str(e)
+            if reason == self._failing:
+                return
+            self._failing = reason
+            raise CaptureError(f"Samples cannot be saved in {self.writer.root} ({reason}): choose another capture "
+                               "folder or make this one writable; nothing is being saved.") from None
+        self._failing = None
+        with self._lock:
+            self._counts[state.label] = self._counts.get(state.label, 0) + 1
 
     def counts(self) -> dict[int, int]:
         with self._lock:

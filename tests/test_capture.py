@@ -57,3 +57,30 @@ def test_bad_crop_rejected(tmp_path: Path):
     with pytest.raises(ValueError):
         w.save(1, np.zeros((8, 8, 3), np.float32))
     assert w.total() == 0
+
+
+def test_a_capture_folder_that_cannot_be_written_is_said_once_not_on_every_frame(tmp_path: Path):
+    """The settings' capture folder is a file (or read-only, or the disk is full): the first
+    frame says so in words, the same failure again is counted, not repeated; turning capture
+    off and on says it again."""
+    from asl_live.capture import CaptureError, SampleCapture
+    from asl_live.live import FrameResult
+    from asl_live.session import LiveState
+    from asl_live.smoothing import Decision
+    from trainer.hands import HandObservation
+
+    blocker = tmp_path / "samples"
+    blocker.write_text("a file where the folder should be")
+    capture = SampleCapture(SampleWriter(blocker))
+    obs = HandObservation(np.zeros((64, 64, 3), np.uint8), np.zeros((21, 3), np.float32), (0, 0, 64), "Right", 1.0)
+    frame = FrameResult(0, 0, obs, None, Decision("none", None, 0.0, None))
+    on, off = LiveState(capture=True, label=3), LiveState(capture=False, label=3)
+    with pytest.raises(CaptureError) as said:
+        capture(frame, on)
+    assert str(blocker) in str(said.value) and "choose another capture folder" in str(said.value)
+    for _ in range(50):
+        capture(frame, on)  # the same problem: counted, not raised again
+    assert capture.failed_frames == 51 and blocker.read_text().startswith("a file")
+    capture(frame, off)
+    with pytest.raises(CaptureError):
+        capture(frame, on)

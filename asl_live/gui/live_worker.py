@@ -19,6 +19,7 @@ import numpy as np
 from PySide6.QtCore import QThread, Signal
 from PySide6.QtGui import QImage
 
+from asl_live.capture import CaptureError
 from asl_live.live import FrameResult, LivePipeline
 from asl_live.session import LiveSession, LiveState
 from asl_live.source import FrameSource, SourceError
@@ -177,7 +178,8 @@ class LiveWorker(QThread):
                           if pipeline is not None and state.ready else None)
                 if result is not None:
                     for error in self.session.frame_processed(result, state):
-                        self.problem.emit(f"{type(error).__name__}: {error}")
+                        self.problem.emit(str(error) if isinstance(error, CaptureError)
+                                          else f"{type(error).__name__}: {error}")
                 drawn = _draw(frame.rgb, result, state)
                 now = time.monotonic()
                 if last_t is not None:
