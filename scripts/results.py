@@ -114,8 +114,9 @@ def experiments(shared: Path, out: Path, shipped: Path, baseline: Path) -> dict[
     }
     # Originals only (no altered copies): the study compares the two arms with each other, and the
     # copies' crops take this 2-core machine about two hours to make afresh.
-    arms = {"hard negatives 0": study("hard_negatives=0"), "hard negatives 0.5": study("hard_negatives=0.5"),
-            "hard negatives 0.5, geometry": study("hard_negatives=0.5", "geometry=true"),
+    arms = {"hard negatives 0": study("hard_negatives=0"),
+            "hard negatives 0.5": study("hard_negatives=0.5", "hard_negative_kinds=CX"),
+            "hard negatives 0.5, geometry": study("hard_negatives=0.5", "hard_negative_kinds=CX", "geometry=true"),
             "hard negatives 0.5 with turned, geometry": study("hard_negatives=0.5", "hard_negative_kinds=CXG",
                                                               "geometry=true")}
     for arm, args in arms.items():
