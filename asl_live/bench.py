@@ -269,7 +269,8 @@ def run_from_args(args: argparse.Namespace) -> int:
 
                 report = measure(args.source, args.model, hand, args.data)
             if args.json is not None:
-                atomicio.write_json(args.json, {"written_by": "asl-live bench", **report})
+                body = report if isinstance(report, dict) else {"phases": report}  # --responsiveness: phases
+                atomicio.write_json(args.json, {"written_by": "asl-live bench", **body})
             return 0
         run_bench(args.source, args.model or shipped_model_dir(), hand, args.json, args.max_frames,
                   interleave=not args.sequential)
