@@ -2,9 +2,10 @@
 pipeline on a video file without a window.
 
 Qt, MediaPipe and LiteRT are imported only once a command needs them, so `--help` and
-argument errors are quick. `bench` exits 1 on an unreadable video or an unusable model or hand
-model, 2 on a `--json` that must not be written (checked before the run), 130 on Ctrl-C; the
-GUI reports such problems in its window instead and keeps running.
+argument errors are quick. `bench` and `practice` exit 2 on bad input (a missing or unreadable
+video, an unusable model or hand model, a `--json` that must not be written, checked before
+the run), 1 on other failures, 130 on Ctrl-C; the GUI reports such problems in its window
+instead and keeps running.
 """
 
 from __future__ import annotations

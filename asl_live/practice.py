@@ -30,7 +30,7 @@ import numpy as np
 
 from trainer.classes import SHOW_THRESHOLD
 from trainer.features import normalise_landmarks
-from trainer.finger_states import matches, read_hand
+from trainer.finger_states import HandReading, matches, read_hand
 
 from .handshape import hinted_digits, problems
 
@@ -122,10 +122,9 @@ class FingerVote:
     def reset(self) -> None:
         self._frames.clear()
 
-    def update(self, result: FrameResult, target: int) -> bool:
-        obs = result.observation
-        yes = obs is not None and matches(read_hand(obs.landmarks, obs.handedness), target)
-        now = result.timestamp_ms
+    def update(self, reading: HandReading | None, now: int, target: int) -> bool:
+        """`reading`: this frame's finger states (None: no hand), `now` its timestamp."""
+        yes = reading is not None and matches(reading, target)
         self._frames.append((now, yes))
         while now - self._frames[0][0] >= self.settings.finger_window_ms:
             self._frames.popleft()
@@ -190,7 +189,11 @@ class PracticeRound:
         probs = result.decision.probs
         model_says = (probs is not None and result.decision.state != "not_digit" and int(np.argmax(probs)) == target
                       and float(probs[target]) >= threshold)
-        fingers_say = self._fingers.update(result, target) if self.judged_by_fingers(target) else model_says
+        obs = result.observation
+        # read once a frame, for the vote and the hint
+        reading = read_hand(obs.landmarks, obs.handedness) if obs is not None and target in self.hints else None
+        fingers_say = (self._fingers.update(reading, result.timestamp_ms, target) if self.judged_by_fingers(target)
+                       else model_says)
         if model_says != fingers_say:
             current.held_back["fingers" if model_says else "model"] += 1
         on_target = model_says and fingers_say
@@ -201,7 +204,7 @@ class PracticeRound:
         held = 0 if self._above_since is None else result.timestamp_ms - self._above_since
         self._hold = min(1.0, held / self.settings.hold_ms) if self.settings.hold_ms else float(on_target)
         still = self._still.update(result)
-        self._hint = self._hint_for(result, target) if still and not on_target else None
+        self._hint = self._hint_for(reading) if still and not on_target else None
         if on_target and held >= self.settings.hold_ms:
             current.accepted = current.closed = True
             current.frame, current.accepted_ms = result.index, result.timestamp_ms
@@ -216,11 +219,12 @@ class PracticeRound:
         labelled photos often enough (the same digits that get hints)."""
         return self.settings.fingers and target in self.hints
 
-    def _hint_for(self, result: FrameResult, target: int) -> str | None:
-        obs = result.observation
-        if obs is None or target not in self.hints:
+    def _hint_for(self, reading: HandReading | None) -> str | None:
+        """The first thing wrong with the hand for the open prompt (None without a reading:
+        no hand, or a digit whose rules get no hints)."""
+        if reading is None:
             return None
-        wrong = problems(read_hand(obs.landmarks, obs.handedness), target)
+        wrong = problems(reading, self.prompts[self.index])
         return wrong[0] if wrong else None
 
     def skip(self, now_ms: int) -> None:

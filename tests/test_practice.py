@@ -295,6 +295,20 @@ def test_a_locked_history_never_freezes_the_window_and_loses_nothing(qtbot, open
         assert [(a.digit, a.success) for a in history.attempts("Ada")] == [(4, True), (1, True)]
 
 
+def test_a_history_that_cannot_be_opened_is_said_and_practice_still_runs(qtbot, open_window, synth_video,
+                                                                         good_bundle, hand_model_path, user_dirs):
+    """The history's place is taken by a folder: the window says results cannot be saved, and a
+    round still starts."""
+    from trainer import paths
+
+    (paths.data_dir() / "practice.sqlite3").mkdir(parents=True)
+    window = open_window(launch(synth_video.path, good_bundle, hand_model_path))
+    assert "Practice results cannot be saved" in window.messages.text() and window.practice.history is None
+    window.practice.start("Ada", "Digits", prompts=[1, 2])
+    window.practice._record(1, True, 700, "digits")  # kept in memory, nothing raised
+    assert window.practice.observer.round_view() is not None
+
+
 def test_a_number_is_entered_in_the_window(qtbot, open_window, synth_video, good_bundle, hand_model_path):
     """The video's digits in order make the number; the window builds it up digit by digit.
     Backspace takes back the last digit."""

@@ -16,12 +16,13 @@ from __future__ import annotations
 import numpy as np
 
 from .features import LANDMARK_FEATURES
+from .finger_states import LONG_FINGERS, TIPS
 from .hands import NUM_LANDMARKS
 
 THUMB_BASE, THUMB = 1, (2, 3, 4)
-THUMB_TIP = 4
-LONG_TIPS = (8, 12, 16, 20)
-INDEX_PIP, INDEX_DIP, INDEX_TIP = 6, 7, 8
+THUMB_TIP = TIPS["thumb"]
+LONG_TIPS = tuple(TIPS[f] for f in LONG_FINGERS)
+INDEX_PIP, INDEX_DIP, INDEX_TIP = 6, 7, TIPS["index"]
 
 # A 0's thumb tip is at most 0.31 wrist-to-knuckle lengths from the nearest fingertip (training
 # split of both digit datasets, 99th percentile 0.26); the letters' C photos at least 0.41 for
