@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import tempfile
 from pathlib import Path
 
 from asl_live.streams import video_path
@@ -104,9 +105,13 @@ def json_out_problem(json_out: Path | None, source: Path, force: bool = False) -
     if json_out.is_file() and not force and not _our_report(json_out):
         return (f"--json {json_out} exists and is not an asl-live report: give another file name, or add --force "
                 "to replace it")
-    parent = next((p for p in (json_out.parent, *json_out.parent.parents) if p.exists()), None)
-    if parent is None or not parent.is_dir() or not os.access(parent, os.W_OK):
-        return f"--json {json_out} cannot be written there ({parent} is not a folder this user may write to)"
+    try:  # really write there (permissions alone do not tell: root, read-only disks, /proc)
+        json_out.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=json_out.parent):
+            pass
+    except OSError as e:
+        return (f"--json {json_out} cannot be written there ({e.strerror or e}): give a file in a folder you may "
+                "write to")
     return None
 
 

@@ -25,6 +25,7 @@ from trainer.atomicio import clean_stale_staging, previous_path
 from trainer.bundle_meta import BundleMeta
 from trainer.classes import NOT_DIGIT, SHOW_THRESHOLD
 from trainer.classifier import Classifier
+from trainer.data import dataset_name
 from trainer.examples import HELDOUT_FILE, Example, load_examples
 from trainer.progress import Cancelled, Progress, ShouldStop
 from trainer.train import TrainSettings
@@ -97,18 +98,22 @@ class ClassFigure:
 
     @property
     def name(self) -> str:
-        return "not a digit" if self.label == NOT_DIGIT else str(self.label)
+        return OWN if self.label == OWN_LABEL else "not a digit" if self.label == NOT_DIGIT else str(self.label)
 
     @property
     def worse(self) -> bool:
         return self.old is not None and self.new < self.old - max(MARGIN, 1.0 / self.images)
 
 
+OWN = "your own captures"
+OWN_LABEL = -1  # the ClassFigure of the learner's own held-out captures, all classes together
+
+
 @dataclass
 class Verdict:
     accepted: bool
     summary: str
-    figures: list[ClassFigure] = field(default_factory=list)
+    figures: list[ClassFigure] = field(default_factory=list)  # per class; the learner's own captures first
 
 
 @dataclass
@@ -155,28 +160,37 @@ def right(classifier: Classifier, examples: list[Example], threshold: float = SH
     return np.where(labels == NOT_DIGIT, ~shown_digit, top == labels)
 
 
-def compare(old: Classifier | None, new: Classifier, examples: list[Example]) -> Verdict:
-    """Per class, old versus new on held-out examples; accepted unless a class got worse."""
+def compare(old: Classifier | None, new: Classifier, examples: list[Example], own: str | None = None) -> Verdict:
+    """Per class, old versus new on held-out examples; accepted unless a class got worse, or the
+    learner's own held-out captures (the examples of dataset `own`) did."""
     if not examples:
         return Verdict(old is None, "There are no held-out images to compare the models on" +
                        ("; the new model is kept aside." if old is not None else "."))
     labels = np.array([e.label for e in examples])
     new_right = right(new, examples)
     old_right = right(old, examples) if old is not None else None
-    figures = []
-    for label in sorted(set(labels.tolist())):
-        m = labels == label
-        figures.append(ClassFigure(int(label), int(m.sum()), None if old_right is None else float(old_right[m].mean()),
-                                   float(new_right[m].mean())))
+
+    def figure(label: int, m: np.ndarray) -> ClassFigure:
+        return ClassFigure(label, int(m.sum()), None if old_right is None else float(old_right[m].mean()),
+                           float(new_right[m].mean()))
+
+    mine = np.array([e.dataset == own for e in examples])
+    figures = [figure(OWN_LABEL, mine)] if mine.any() else []
+    figures += [figure(int(label), labels == label) for label in sorted(set(labels.tolist()))]
     worse = [f for f in figures if f.worse]
     n = len(examples)
+    yours = ""
+    if mine.any():
+        f = figures[0]
+        was = "" if f.old is None else f"{100 * f.old:.0f}% before, "
+        yours = f" Your own held-out captures ({f.images}): {was}{100 * f.new:.0f}% now."
     if worse:
         detail = ", ".join(f"{f.name} {100 * f.new:.0f}% (was {100 * f.old:.0f}%)" for f in worse)
-        return Verdict(False, f"on {n} held-out images it is worse for {detail}.", figures)
+        return Verdict(False, f"on {n} held-out images it is worse for {detail}.{yours}", figures)
     if old_right is None:
-        return Verdict(True, f"{100 * new_right.mean():.1f}% right on {n} held-out images.", figures)
+        return Verdict(True, f"{100 * new_right.mean():.1f}% right on {n} held-out images.{yours}", figures)
     return Verdict(True, f"No class got worse on {n} held-out images ({100 * old_right.mean():.1f}% right before, "
-                         f"{100 * new_right.mean():.1f}% now).", figures)
+                         f"{100 * new_right.mean():.1f}% now).{yours}", figures)
 
 
 def comparison_rows(verdict: Verdict) -> tuple[list[str], list[list[object]]]:
@@ -222,7 +236,7 @@ def retrain(config: RetrainConfig, the_plan: RetrainPlan, hand_model: Path, curr
         raise Cancelled("cancelled during training")
     progress("Comparing with the current model", 0, None)
     new = load_classifier(candidate)
-    verdict = compare(current, new, load_examples(candidate / HELDOUT_FILE))
+    verdict = compare(current, new, load_examples(candidate / HELDOUT_FILE), own=dataset_name(config.samples_dir))
     log(("Taken: " if verdict.accepted else "Kept aside: ") + verdict.summary)
     if not verdict.accepted:
         return RetrainResult(meta, new, candidate, verdict)

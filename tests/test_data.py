@@ -7,7 +7,8 @@ import cv2
 import numpy as np
 import pytest
 
-from trainer.data import DataError, ScanReport, SplitSettings, participant_groups, scan, scan_many, split
+from trainer.data import (GUARD_FRAMES, DataError, ScanReport, SplitSettings, participant_groups, scan, scan_many,
+                          split)
 
 from _paths import KAGGLE, SLD, kaggle_image
 
@@ -93,14 +94,37 @@ def test_roots_that_cannot_be_used(tmp_path):
         scan(tmp_path)
 
 
-def test_captured_samples_group_by_minute_burst(tmp_path):
-    shade = iter(range(0, 250, 10))  # every image distinct, so none is dropped as a duplicate
-    for d in (1, 2):
-        (tmp_path / str(d)).mkdir()
-        for stamp in ("20261125-101500", "20261125-101530", "20261125-102000"):
-            for n in range(2):
-                cv2.imwrite(str(tmp_path / str(d) / f"{stamp}_{n}{d}.png"), np.full((8, 8, 3), next(shade), np.uint8))
+def _captures(folder, label, stamps, start=0):
+    """One file per stamp under folder/<label>, numbered from `start`, each image distinct."""
+    (folder / str(label)).mkdir(parents=True, exist_ok=True)
+    for n, stamp in enumerate(stamps, start):
+        img = np.full((8, 8, 3), n % 256, np.uint8)
+        img[0, 0] = (label, n // 256, 7)
+        cv2.imwrite(str(folder / str(label) / f"{stamp}_{n}.png"), img)
+
+
+def test_captures_group_into_runs_of_one_label_without_a_pause(tmp_path):
+    _captures(tmp_path, 1, ["20261125-101559", "20261125-101600", "20261125-101605"], 0)  # across a minute
+    _captures(tmp_path, 2, ["20261125-101601", "20261125-101602"], 3)  # another digit, same seconds
+    _captures(tmp_path, 1, ["20261125-101700"], 5)  # a pause of 55 s: a new run
     groups = {s.path.name: s.group for s in scan(tmp_path)}
-    assert groups["20261125-101500_01.png"] == groups["20261125-101530_11.png"]  # same minute, same digit
-    assert groups["20261125-101500_01.png"] != groups["20261125-102000_01.png"]
-    assert groups["20261125-101500_01.png"] != groups["20261125-101500_02.png"]  # other digit
+    assert groups["20261125-101559_0.png"] == groups["20261125-101600_1.png"] == groups["20261125-101605_2.png"]
+    assert groups["20261125-101559_0.png"] != groups["20261125-101601_3.png"]  # other digit
+    assert groups["20261125-101559_0.png"] != groups["20261125-101700_5.png"]
+
+
+def test_a_short_capture_session_still_holds_out_captures_of_each_digit(tmp_path):
+    """Two digits captured within one minute (issue 32's case: 97 crops): each digit's run is
+    split by time, its end held out, and no two frames next to each other on both sides."""
+    for label, start in ((1, 0), (7, 48)):
+        _captures(tmp_path, label, [f"20261125-1015{(start + i) // 2 % 60:02d}" for i in range(48)], start)
+    samples = scan(tmp_path)
+    parts = split(samples, SplitSettings())
+    for label in (1, 7):
+        at = {name: sorted(int(s.path.stem.split("_")[1]) for s in part if s.label == label)
+              for name, part in parts.items()}
+        assert at["val"] and at["test"] and len(at["train"]) >= 25, at
+        assert min(at["val"]) - max(at["train"]) > GUARD_FRAMES
+        assert min(at["test"]) - max(at["val"]) > GUARD_FRAMES
+    too_short = sorted((s for s in samples if s.label == 1), key=lambda s: s.path.name)[:8]
+    assert split(too_short, SplitSettings()) == {"train": too_short, "val": [], "test": []}

@@ -416,6 +416,13 @@ def test_retrain_on_samples_alone_fine_tunes_and_rehearses(qtbot, open_window, s
     meta = json.loads((bundle / "bundle.json").read_text())
     assert meta["training"]["base_model"] == str(good_bundle)
     assert set(meta["data"]["datasets"]) == {"samples"}
+    # one run of captures within seconds: its end is held out, and the window shows the learner's
+    # own held-out score before and after beside the per-class figures
+    assert meta["data"]["split"]["images"]["test"] >= 2 and meta["data"]["split"]["images"]["val"] >= 2
+    compare = window.train_panel.compare
+    assert compare.item(0, 0).text() == "your own captures" and int(compare.item(0, 1).text()) >= 2
+    assert "Your own held-out captures" in window.train_panel.status.text()
+    assert meta["temperature"] >= json.loads((good_bundle / "bundle.json").read_text())["temperature"]
 
 
 def test_cancelled_retrain_keeps_the_current_model(qtbot, open_window, synth_video, quick_bundle,

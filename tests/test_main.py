@@ -232,6 +232,9 @@ def test_a_json_report_that_must_not_be_written_is_refused_before_the_run(comman
     assert main_module.json_out_problem(notes, video, force=True) is None  # --force: the user said so
     notes.write_text(json.dumps({"written_by": f"asl-live {command}", "fps": 1.0}))
     assert main_module.json_out_problem(notes, video) is None  # an earlier report of ours is replaced
+    # a place nothing can be written (even as root): /proc, a folder under a file
+    for target in (Path("/proc/asl-live/report.json"), notes / "sub" / "report.json"):
+        assert "cannot be written there" in main_module.json_out_problem(target, video)
 
 
 @pytest.mark.parametrize("command", ["bench", "practice"])

@@ -4,11 +4,12 @@ class got worse."""
 from __future__ import annotations
 
 import copy
+from dataclasses import replace
 
 import numpy as np
 import pytest
 
-from asl_live.retrain import MARGIN, ClassFigure, compare, comparison_rows, promote, right
+from asl_live.retrain import MARGIN, OWN_LABEL, ClassFigure, compare, comparison_rows, promote, right
 from trainer.classes import NOT_DIGIT
 from trainer.classifier import Classifier
 from trainer.examples import HELDOUT_FILE, REHEARSAL_FILE, load_examples
@@ -55,6 +56,37 @@ def test_a_model_that_forgot_classes_is_kept_aside(shipped):
     assert "worse for" in verdict.summary and "not a digit" in verdict.summary
     headers, rows = comparison_rows(verdict)
     assert len(rows) == 11 and headers[:4] == ["class", "held-out images", "before", "after"]
+
+
+def test_the_learners_own_held_out_captures_are_scored_apart_and_must_not_get_worse(shipped):
+    """A fine-tune's held-out set holds the learner's own captures (dataset "samples") beside
+    other people's: the window shows their score before and after, and a model worse on them is
+    kept aside even when every class as a whole stays within the margin."""
+    model, heldout = shipped
+    picked = [e for e in heldout if e.label in (1, 7)][::3]
+    mine = [replace(e, dataset="samples") for e in picked]
+    others = [e for e in heldout if not any(e is p for p in picked)]
+    verdict = compare(model, copy.copy(model), [*mine, *others], own="samples")
+    own = verdict.figures[0]
+    assert verdict.accepted and own.name == "your own captures" and own.images == len(mine)
+    assert own.old == own.new and f"Your own held-out captures ({len(mine)})" in verdict.summary
+    assert comparison_rows(verdict)[1][0][:2] == ["your own captures", len(mine)]
+
+    worse_on_mine = copy.copy(model)
+    # one capture of 1 and one of 7 called a 0: 2 of 40 of the learner's own, 1 of 60 of each class
+    marked = {id(next(e for e in mine if e.label == d).observation) for d in (1, 7)}
+
+    def predict_batch(observations):
+        probs = model.predict_batch(observations)
+        for i, o in enumerate(observations):
+            if id(o) in marked:
+                probs[i] = np.eye(probs.shape[1])[0]  # called a 0
+        return probs
+
+    worse_on_mine.predict_batch = predict_batch
+    verdict = compare(model, worse_on_mine, [*mine, *others], own="samples")
+    assert not verdict.accepted and {f.label for f in verdict.figures if f.worse} == {OWN_LABEL}
+    assert "your own captures" in verdict.summary
 
 
 def test_the_margin():

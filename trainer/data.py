@@ -14,7 +14,8 @@ import os
 import re
 import warnings
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import datetime
 from pathlib import Path
 
 import numpy as np
@@ -85,9 +86,41 @@ def _layout(root: Path) -> tuple[str, dict[int, list[Path]]]:
 
 
 _NUM = re.compile(r"(\d+)(?!.*\d)")
-# Samples captured by the app: <YYYYmmdd-HHMMSS>_<n>.png. Frames of one held sign are near
-# copies, so a minute of captures of one digit is one group: it never straddles two splits.
-_CAPTURE = re.compile(r"^(\d{8}-\d{4})\d{2}_\d+$")
+# Samples captured by the app: <YYYYmmdd-HHMMSS>_<n>.png, n counting up while the app runs.
+_CAPTURE = re.compile(r"^(\d{8}-\d{6})_(\d+)$")
+CAPTURE = "capture:"  # group-id prefix of a run of captures (capture_runs)
+RUN_GAP_S = 10  # captures of one label further apart than this start a new run
+GUARD_FRAMES = 3  # captures left out on each side of a train / validation / test boundary in a run
+
+
+def _capture_key(path: Path) -> tuple[float, int] | None:
+    """When a capture was taken (seconds) and its running number, or None for other files."""
+    m = _CAPTURE.match(path.stem)
+    if not m:
+        return None
+    try:
+        stamp = datetime.strptime(m.group(1), "%Y%m%d-%H%M%S").timestamp()
+    except ValueError:
+        return None
+    return stamp, int(m.group(2))
+
+
+def capture_runs(files: list[tuple[Path, int]]) -> dict[Path, str]:
+    """Group the app's captures into runs: one label captured without a pause of RUN_GAP_S.
+
+    A run is one held sign (or a few holds in a row), its frames near copies of each other;
+    `split` holds out the end of each run, never the frames next to the training ones.
+    """
+    keyed = sorted((key, label, path) for path, label in files if (key := _capture_key(path)) is not None)
+    groups: dict[Path, str] = {}
+    last: dict[tuple[int, Path], tuple[float, str]] = {}
+    for (stamp, _), label, path in keyed:
+        prev = last.get((label, path.parent))
+        run = (prev[1] if prev is not None and stamp - prev[0] <= RUN_GAP_S
+               else f"{CAPTURE}{label}:{path.parent.name}/{path.stem}")
+        last[label, path.parent] = (stamp, run)
+        groups[path] = run
+    return groups
 
 
 def participant_groups(files: list[tuple[Path, int]]) -> dict[Path, str]:
@@ -145,9 +178,7 @@ def scan(root: str | os.PathLike[str], name: str | None = None, report: ScanRepo
     groups = participant_groups(candidates) if kind == "folders" else {}
     if groups and len(groups) < 3 * len(set(groups.values())):
         groups = {}  # numbering does not follow the one-signer-per-run pattern: no participant ids
-    for path, label in candidates:
-        if m := _CAPTURE.match(path.stem):
-            groups[path] = f"capture:{label}:{m.group(1)}"
+    groups.update(capture_runs(candidates))
     seen: dict[str, int] = {}
     samples = []
     for path, label in candidates:
@@ -211,9 +242,11 @@ def scan_negatives(root: str | os.PathLike[str], report: ScanReport | None = Non
             report.duplicates += 1
             continue
         seen.add(h)
-        m = _ROBOFLOW.match(path.stem) or _CAPTURE.match(path.stem)
+        m = _ROBOFLOW.match(path.stem)
         group = f"{path.parent.relative_to(root)}/{m.group(1)}" if m else h
         samples.append(Sample(path, NOT_DIGIT, name, group, h))
+    runs = capture_runs([(s.path, s.label) for s in samples])
+    samples = [replace(s, group=runs[s.path]) if s.path in runs else s for s in samples]
     if not samples:
         raise DataError(f"{root}: no images of hands found (looked for {', '.join(sorted(IMAGE_EXTS))} files "
                         "at any depth).")
@@ -244,11 +277,18 @@ def split(samples: list[Sample], settings: SplitSettings = SplitSettings()) -> d
     """Train/val/test, per dataset, by participant group, stratified by digit (negatives by folder).
 
     Groups never straddle two splits, so a signer in the test split was never trained on.
-    Each dataset is split on its own so every dataset has its own held-out test figures.
-    """
+    Each dataset is split on its own so every dataset has its own held-out test figures. The
+    app's captures are split within each run, by time (`_split_run`)."""
     out: dict[str, list[Sample]] = {"train": [], "val": [], "test": []}
-    for ds in sorted({s.dataset for s in samples}):
-        part = [s for s in samples if s.dataset == ds]
+    runs: dict[str, list[Sample]] = {}
+    for s in samples:
+        if s.group.startswith(CAPTURE):
+            runs.setdefault(s.group, []).append(s)
+    for run in runs.values():
+        for name, part in _split_run(run, settings).items():
+            out[name] += part
+    for ds in sorted({s.dataset for s in samples if not s.group.startswith(CAPTURE)}):
+        part = [s for s in samples if s.dataset == ds and not s.group.startswith(CAPTURE)]
         rest, test = _group_split(part, settings.test, settings.seed)
         frac = settings.val / max(1e-9, 1 - settings.test)
         train, val = _group_split(rest, frac, settings.seed + 1)
@@ -256,6 +296,23 @@ def split(samples: list[Sample], settings: SplitSettings = SplitSettings()) -> d
         out["val"] += val
         out["test"] += test
     return out
+
+
+def _split_run(run: list[Sample], settings: SplitSettings) -> dict[str, list[Sample]]:
+    """One run of captures split by time: its first frames train, the next ones validate, the last
+    ones test, with GUARD_FRAMES left out at each boundary so that no two frames next to each
+    other land on both sides. A learner who captures two digits in a minute still gets held-out
+    captures of both; a run too short to leave a guard trains whole."""
+    run = sorted(run, key=lambda s: _capture_key(s.path) or (0.0, 0))
+    n = len(run)
+    n_test = max(1, round(n * settings.test)) if settings.test > 0 else 0
+    n_val = max(1, round(n * settings.val)) if settings.val > 0 else 0
+    n_train = n - n_val - n_test - GUARD_FRAMES * ((n_val > 0) + (n_test > 0))
+    if n_train < max(n_val, n_test, 1):
+        return {"train": run, "val": [], "test": []}
+    val_at = n_train + GUARD_FRAMES * (n_val > 0)
+    test_at = val_at + n_val + GUARD_FRAMES * (n_test > 0)
+    return {"train": run[:n_train], "val": run[val_at:val_at + n_val], "test": run[test_at:]}
 
 
 def _strata(samples: list[Sample]) -> np.ndarray:

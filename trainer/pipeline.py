@@ -269,7 +269,14 @@ def run_training(job: TrainJob, progress: Progress = no_progress, should_stop: S
                    progress=progress, should_stop=should_stop)
     if result.best_epoch == 0:
         raise Cancelled("cancelled before the first epoch finished")
-    log(f"Training {result.stopped}; best epoch {result.best_epoch}, temperature {result.temperature:.3f}")
+    temperature = result.temperature
+    if base is not None and temperature < base.temperature:
+        # A fine-tune validates on a few held-out captures of the learner's digits, all near copies of
+        # what it trained on: sharper confidence than the base model's is not to be trusted from them.
+        temperature = base.temperature
+    log(f"Training {result.stopped}; best epoch {result.best_epoch}, temperature {temperature:.3f}"
+        + (f" (fitted {result.temperature:.3f}; never sharper than the base model's)" if temperature != result.temperature
+           else ""))
     stopped_early = result.stopped in ("interrupted", "cancelled")
     if stopped_early and not job.keep_interrupted:
         raise Cancelled(f"training {result.stopped}; nothing was written")
@@ -278,7 +285,7 @@ def run_training(job: TrainJob, progress: Progress = no_progress, should_stop: S
     meta = BundleMeta(
         classes=[*DIGITS, *([NOT_DIGIT_NAME] if with_not_digit else [])],
         crop_settings=job.crop,
-        temperature=result.temperature,
+        temperature=temperature,
         upright=upright,
         tilt=tilt,
         landmark_features=int(xtr["landmarks"].shape[1]),
@@ -300,8 +307,11 @@ def run_training(job: TrainJob, progress: Progress = no_progress, should_stop: S
     def finish(tmp: Path, classifier: Classifier) -> None:
         finish_bundle(tmp, classifier, meta, test_crops, result.history)
         seed = job.split.seed
-        save_examples(tmp / HELDOUT_FILE, _keep(_examples(list(zip(test_crops.samples, test_crops.observations))),
-                                                base_heldout, HELDOUT_PER_CLASS, seed))
+        # Every held-out image of this run (the learner's own captures after a fine-tune) stays,
+        # beside the base bundle's: the next Retrain is judged on both.
+        heldout = _examples(list(zip(test_crops.samples, test_crops.observations)))
+        save_examples(tmp / HELDOUT_FILE, balanced(heldout, HELDOUT_PER_CLASS, seed) +
+                      balanced(base_heldout, HELDOUT_PER_CLASS, seed))
         save_examples(tmp / REHEARSAL_FILE, _keep(_examples([(s, obs_of[s.digest]) for s in parts["train"]]),
                                                   rehearsal, REHEARSAL_PER_CLASS, seed))
         meta.training.wall_time_s = round(time.monotonic() - started, 1)
