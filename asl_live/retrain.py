@@ -56,7 +56,9 @@ class RetrainPlan:
 
     def describe(self) -> str:
         names = ", ".join(p.name for p in self.roots) or "nothing"
-        how = f"fine-tune the current model ({self.base_model})" if self.base_model else "train a new model"
+        from .options import model_name  # named, not a path of this machine
+
+        how = f"fine-tune the current model ({model_name(self.base_model)})" if self.base_model else "train a new model"
         return f"Will {how} on: {names}"
 
 
@@ -199,7 +201,7 @@ def comparison_rows(verdict: Verdict) -> tuple[list[str], list[list[object]]]:
         return "–" if x is None else f"{100 * x:.1f}%"
 
     rows = [[f.name, f.images, pct(f.old), pct(f.new), "worse" if f.worse else ""] for f in verdict.figures]
-    return ["class", "held-out images", "before", "after", ""], rows
+    return ["class", "images", "before", "after", ""], rows
 
 
 def promote(candidate: Path, out: Path) -> Path:

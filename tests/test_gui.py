@@ -405,6 +405,7 @@ def test_retrain_on_samples_alone_fine_tunes_and_rehearses(qtbot, open_window, s
     qtbot.waitUntil(lambda: window.capture.counts()[2] >= 20, timeout=60_000)
     qtbot.keyRelease(window, Qt.Key.Key_2)
     qtbot.waitUntil(lambda: "fine-tune the current model" in window.train_panel.plan_label.text(), timeout=5000)
+    assert str(good_bundle) not in window.train_panel.plan_label.text()  # named, not a path of this machine
 
     window.train_panel.retrain_button.click()
     qtbot.waitUntil(lambda: window.train_panel.retrain_button.isEnabled(), timeout=240_000)

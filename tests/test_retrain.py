@@ -55,7 +55,7 @@ def test_a_model_that_forgot_classes_is_kept_aside(shipped):
     assert {5, 6, 7, 8, 9, NOT_DIGIT} <= worse and not worse & {0, 1, 2, 3, 4}
     assert "worse for" in verdict.summary and "not a digit" in verdict.summary
     headers, rows = comparison_rows(verdict)
-    assert len(rows) == 11 and headers[:4] == ["class", "held-out images", "before", "after"]
+    assert len(rows) == 11 and headers[:4] == ["class", "images", "before", "after"]
 
 
 def test_the_learners_own_held_out_captures_are_scored_apart_and_must_not_get_worse(shipped):

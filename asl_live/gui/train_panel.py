@@ -10,6 +10,7 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QGridLayout,
     QGroupBox,
+    QHeaderView,
     QHBoxLayout,
     QLabel,
     QListWidget,
@@ -200,4 +201,7 @@ class TrainPanel(QWidget):
     def show_comparison(self, headers: list[str], rows: list[list[object]]) -> None:
         """Old and new figures side by side (one row per digit or test split)."""
         fill_table(self.compare, headers, rows)
+        header = self.compare.horizontalHeader()  # every column whole ("your own captures"); the last one stretches
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setStretchLastSection(True)
         self.compare.setVisible(bool(rows))
