@@ -16,7 +16,7 @@ import os
 from pathlib import Path
 from typing import Mapping
 
-from trainer.finger_states import ANY_FINGER, DIGIT_SHAPES, FINGERS, HandReading
+from trainer.finger_states import ANY_FINGER, DIGIT_SHAPES, FINGERS, HandReading, matches
 
 AGREEMENT_FILE = Path(__file__).with_name("handshape_agreement.json")
 
@@ -66,6 +66,51 @@ def problems(reading: HandReading, digit: int) -> list[str]:
     if shape.spread and not reading.spread:
         out.append(f"Spread your index and middle fingers apart for {digit}.")
     return out
+
+
+# -- pairs learners confuse -----------------------------------------------------------------
+
+PAIRS: tuple[frozenset[int], ...] = (frozenset({3, 6}), frozenset({6, 7, 8, 9}), frozenset({1, 2}))
+"""Digits learners mix up (ASL teaching material): a 3 made with the three middle fingers is a
+6; 6-9 differ only in the fingertip the thumb touches; a 1 and a 2 by one finger."""
+
+_TOUCHED = {6: "pinky", 7: "ring", 8: "middle", 9: "index"}
+
+LETTER_TWINS: dict[int, str] = {0: "O", 2: "V", 6: "W", 9: "F"}
+"""Digits with the same hand shape as a letter: only context tells them apart."""
+
+
+def confused(shown: int, target: int) -> bool:
+    """Whether `shown` is the other digit of a pair that contains `target`."""
+    return shown != target and any(shown in p and target in p for p in PAIRS)
+
+
+def pair_hint(shown: int, target: int) -> str:
+    """What tells `target` from the `shown` digit of its pair, naming both."""
+    if {shown, target} == {3, 6}:
+        how = ("the thumb is up and the ring finger down" if target == 3
+               else "the thumb holds the pinky down and the ring finger is up")
+    elif {shown, target} == {1, 2}:
+        how = "raise your middle finger beside the index, apart" if target == 2 else "only the index is up"
+    else:
+        how = (f"your thumb touches your {_TOUCHED[target]} finger, not your {_TOUCHED[shown]} finger"
+               .replace("pinky finger", "pinky"))
+    return f"That is {shown}: for {target}, {how}."
+
+
+def letter_note(digit: int) -> str | None:
+    """The note for a digit that shares its hand shape with a letter (never a judgement)."""
+    letter = LETTER_TWINS.get(digit)
+    return None if letter is None else f"{digit} has the hand shape of the letter {letter}: context tells them apart."
+
+
+def hint(reading: HandReading, target: int, model_digit: int | None = None) -> str | None:
+    """The one thing to say about the hand for `target`: when the model and the finger states
+    both see the other digit of a pair, that pair, named; else the first problem; else None."""
+    if model_digit is not None and confused(model_digit, target) and matches(reading, model_digit):
+        return pair_hint(model_digit, target)
+    wrong = problems(reading, target)
+    return wrong[0] if wrong else None
 
 
 # -- which digits get hints ------------------------------------------------------------------

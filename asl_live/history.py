@@ -20,6 +20,7 @@ import sqlite3
 import statistics
 import time
 from collections import defaultdict
+from collections.abc import Collection
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timezone, tzinfo
@@ -294,7 +295,7 @@ def _move_aside(path: Path) -> Path:
 
 
 def choose_prompts(stats: dict[int, DigitStats], n: int, rng: np.random.Generator,
-                   previous: int | None = None) -> list[int]:
+                   previous: int | None = None, among: Collection[int] | None = None) -> list[int]:
     """Draw `n` digits to prompt, weak ones more often, never the same digit twice in a row.
 
     Weight of a digit = 1 + 2 * error + slowness, where
@@ -305,7 +306,8 @@ def choose_prompts(stats: dict[int, DigitStats], n: int, rng: np.random.Generato
       1 for a digit tried but never accepted (no time to compare);
     - a digit never tried (or missing from `stats`) gets UNTRIED_WEIGHT (4).
     So weights run from just over 1 (quick and reliable) to 5; every digit stays possible.
-    `previous` (e.g. the last prompt of the round before) is not drawn first.
+    `previous` (e.g. the last prompt of the round before) is not drawn first. `among`: only
+    these digits (a drill of a pair learners confuse: two digits alternate).
     Deterministic for a given `rng` state.
     """
     if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 0:
@@ -323,11 +325,15 @@ def choose_prompts(stats: dict[int, DigitStats], n: int, rng: np.random.Generato
         else:
             slowness = min(2.0, max(0.0, s.median_time_ms / overall - 1))
         weights[d] = 1 + 2 * error + slowness
+    if among is not None:
+        if not set(among) & set(DIGITS):
+            raise ValueError(f"among must hold digits 0-9, got {among!r}")
+        weights = np.where(np.isin(np.arange(10), list(among)), weights, 0.0)
     out: list[int] = []
     last = previous
     for _ in range(n):
         w = weights.copy()
-        if last is not None and last in DIGITS:
+        if last is not None and last in DIGITS and w.sum() > w[last]:
             w[last] = 0.0
         last = int(rng.choice(10, p=w / w.sum()))
         out.append(last)

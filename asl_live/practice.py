@@ -28,11 +28,11 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from trainer.classes import SHOW_THRESHOLD
+from trainer.classes import NOT_DIGIT, SHOW_THRESHOLD
 from trainer.features import normalise_landmarks
 from trainer.finger_states import HandReading, matches, read_hand
 
-from .handshape import hinted_digits, problems
+from .handshape import hint, hinted_digits
 
 if TYPE_CHECKING:
     from .live import FrameResult
@@ -72,6 +72,7 @@ class PromptResult:
     # frames where one judge said the target and the other did not: {"model": n, "fingers": n}
     # names the judge that held the prompt back
     held_back: Counter = field(default_factory=Counter)
+    hints: list[str] = field(default_factory=list)  # the hints shown while it was open, in order, each once
 
     @property
     def time_ms(self) -> int | None:
@@ -85,7 +86,8 @@ class PromptResult:
     def to_dict(self) -> dict:
         return {"digit": self.digit, "accepted": self.accepted, "frame": self.frame, "time_ms": self.time_ms,
                 "seen": self.seen_most,
-                "held_back_by": {"model": self.held_back["model"], "fingers": self.held_back["fingers"]}}
+                "held_back_by": {"model": self.held_back["model"], "fingers": self.held_back["fingers"]},
+                "hints": list(self.hints)}
 
 
 class Stillness:
@@ -187,8 +189,11 @@ class PracticeRound:
         current = self.results[self.index]
         current.seen[shown(result)] += 1
         probs = result.decision.probs
-        model_says = (probs is not None and result.decision.state != "not_digit" and int(np.argmax(probs)) == target
-                      and float(probs[target]) >= threshold)
+        top = int(np.argmax(probs)) if probs is not None else NOT_DIGIT
+        # the digit the model says (on top, at or above the threshold), None for "not a digit"
+        model_digit = (top if top != NOT_DIGIT and result.decision.state != "not_digit" and float(probs[top]) >= threshold
+                       else None)
+        model_says = model_digit == target
         obs = result.observation
         # read once a frame, for the vote and the hint
         reading = read_hand(obs.landmarks, obs.handedness) if obs is not None and target in self.hints else None
@@ -204,7 +209,9 @@ class PracticeRound:
         held = 0 if self._above_since is None else result.timestamp_ms - self._above_since
         self._hold = min(1.0, held / self.settings.hold_ms) if self.settings.hold_ms else float(on_target)
         still = self._still.update(result)
-        self._hint = self._hint_for(reading) if still and not on_target else None
+        self._hint = self._hint_for(reading, model_digit) if still and not on_target else None
+        if self._hint is not None and self._hint not in current.hints:
+            current.hints.append(self._hint)
         if on_target and held >= self.settings.hold_ms:
             current.accepted = current.closed = True
             current.frame, current.accepted_ms = result.index, result.timestamp_ms
@@ -219,13 +226,11 @@ class PracticeRound:
         labelled photos often enough (the same digits that get hints)."""
         return self.settings.fingers and target in self.hints
 
-    def _hint_for(self, reading: HandReading | None) -> str | None:
-        """The first thing wrong with the hand for the open prompt (None without a reading:
-        no hand, or a digit whose rules get no hints)."""
-        if reading is None:
-            return None
-        wrong = problems(reading, self.prompts[self.index])
-        return wrong[0] if wrong else None
+    def _hint_for(self, reading: HandReading | None, model_digit: int | None) -> str | None:
+        """What to say about the hand for the open prompt (handshape.hint: the pair it was
+        confused with, else the first thing wrong); None without a reading (no hand, or a
+        digit whose rules get no hints)."""
+        return None if reading is None else hint(reading, self.prompts[self.index], model_digit)
 
     def skip(self, now_ms: int) -> None:
         """Give up on the open prompt (counted as not accepted) and open the next."""
@@ -239,7 +244,8 @@ class PracticeRound:
         self._fingers.reset()
 
     def view(self) -> RoundView:
-        results = [replace(r, seen=Counter(r.seen), held_back=Counter(r.held_back)) for r in self.results]
+        results = [replace(r, seen=Counter(r.seen), held_back=Counter(r.held_back), hints=list(r.hints))
+                   for r in self.results]
         return RoundView(list(self.prompts), self.index, self._hold, self._hint, results, self.streak)
 
 

@@ -41,7 +41,7 @@ def run_practice(source: str | os.PathLike[str], prompts: list[int], model_dir: 
               "source": str(source), "model": str(model_dir), "prompts": [r.to_dict() for r in view.results]}
     for digit in prompts[len(view.results):]:  # never opened: the video ended first
         report["prompts"].append({"digit": digit, "accepted": False, "frame": None, "time_ms": None, "seen": None,
-                                  "held_back_by": {"model": 0, "fingers": 0}})
+                                  "held_back_by": {"model": 0, "fingers": 0}, "hints": []})
     labels = load_labels(source)
     if labels is not None:
         report["timing"] = _after_appearance(report["prompts"], labels["labels"], float(labels.get("fps") or fps))

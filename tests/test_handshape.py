@@ -12,6 +12,7 @@ import pytest
 from _paths import KAGGLE, SLD
 from asl_live import handshape as hs
 from trainer import finger_states as fs
+from trainer.classes import SHOW_THRESHOLD
 
 # -- a hand-made upright right hand, in units of the wrist-to-middle-knuckle length ----------
 # Knuckles and thumb base roughly where the average training "5" has them (thumb on +x).
@@ -292,3 +293,53 @@ def test_real_training_photos_match_their_label(training_photos) -> None:
         flipped[:, 0] = -flipped[:, 0]
         other = "Left" if o.handedness == "Right" else "Right"
         _same(fs.read_hand(flipped, other), fs.read_hand(o.landmarks, o.handedness))
+
+
+# -- pairs learners confuse ------------------------------------------------------------------
+
+@pytest.mark.parametrize("shown,target", [(6, 3), (3, 6), (1, 2), (2, 1), (8, 7), (7, 9), (9, 6), (6, 8)])
+def test_a_confused_pair_is_named_when_both_judges_see_the_other_digit(shown: int, target: int) -> None:
+    reading = fs.read_hand(synthetic_hand(**CANONICAL[shown]), "Right")
+    said = hs.hint(reading, target, model_digit=shown)
+    assert said.startswith(f"That is {shown}: for {target},"), said
+    # only when the finger states agree with the model: else the hand's own problem is said
+    other = fs.read_hand(synthetic_hand(**CANONICAL[5]), "Right")
+    assert hs.hint(other, target, model_digit=shown) == hs.problems(other, target)[0]
+    # and only for pairs: a 5 shown for 3 is no pair
+    assert hs.hint(fs.read_hand(synthetic_hand(**CANONICAL[5]), "Right"), 3, model_digit=5) == \
+        hs.problems(other, 3)[0]
+    assert hs.hint(fs.read_hand(synthetic_hand(**CANONICAL[target]), "Right"), target, model_digit=target) is None
+
+
+def test_the_pair_hints_spell_out_the_difference() -> None:
+    assert hs.pair_hint(6, 3) == "That is 6: for 3, the thumb is up and the ring finger down."
+    assert hs.pair_hint(8, 7) == "That is 8: for 7, your thumb touches your ring finger, not your middle finger."
+    assert hs.pair_hint(7, 6) == "That is 7: for 6, your thumb touches your pinky, not your ring finger."
+    assert not hs.confused(5, 3) and not hs.confused(3, 3) and hs.confused(9, 6) and not hs.confused(3, 7)
+    assert hs.letter_note(2) == "2 has the hand shape of the letter V: context tells them apart."
+    assert hs.letter_note(3) is None and {hs.LETTER_TWINS[d] for d in (0, 6, 9)} == {"O", "W", "F"}
+
+
+def test_held_out_photos_shown_for_the_other_digit_of_their_pair_are_named(good_bundle, hand_model_path) -> None:
+    """Real held-out photos (the shipped bundle's test split) of 3, 6, 7 and 2, each shown while
+    practice asks for the other digit of its pair: the hint names the digit in the photo."""
+    from trainer.classifier import Classifier
+    from trainer.crops import crop_samples
+    from trainer.data import ScanReport, scan_many
+    from trainer.pipeline import bundle_split
+
+    if not (KAGGLE.is_dir() and SLD.is_dir()):
+        pytest.skip("shared digit datasets missing")
+    classifier = Classifier.load(good_bundle)
+    test = bundle_split(classifier.meta, scan_many([KAGGLE, SLD], ScanReport()), "test")
+    asked = {3: 6, 6: 3, 7: 8, 2: 1}
+    chosen = [s for d in asked for s in sorted((s for s in test if s.label == d), key=lambda s: s.path)[:6]]
+    crops = crop_samples(chosen, hand_model_path, classifier.crop_settings)
+    found = [(s, o) for s, o in zip(crops.samples, crops.observations) if o is not None]
+    probs = classifier.predict_batch([o for _, o in found])
+    named = []
+    for (s, o), p in zip(found, probs):
+        shown = int(np.argmax(p)) if float(p.max()) >= SHOW_THRESHOLD else None
+        named.append(hs.hint(fs.read_hand(o.landmarks, o.handedness), asked[s.label], shown) or "")
+    right = [h.startswith(f"That is {s.label}: for {asked[s.label]},") for (s, _), h in zip(found, named)]
+    assert len(found) >= 22 and sum(right) >= len(found) - 1, named

@@ -111,6 +111,19 @@ def test_choose_prompts_favours_weak_and_untried_digits():
     assert choose_prompts(stats, 50, np.random.default_rng(1), previous=3)[0] != 3
 
 
+def test_a_drill_draws_only_its_digits_never_one_twice_in_a_row():
+    pair = choose_prompts({}, 10, np.random.default_rng(3), previous=3, among=(3, 6))
+    assert pair == [6, 3] * 5  # two digits: they alternate, starting with the one not just asked
+    stats = _stats(d7=(20, 4, 900.0), d8=(20, 20, 900.0))
+    group = choose_prompts(stats, 400, np.random.default_rng(4), among=(6, 7, 8, 9))
+    counts = np.bincount(group, minlength=10)
+    assert set(group) == {6, 7, 8, 9} and all(a != b for a, b in zip(group, group[1:]))
+    assert counts[7] > counts[8]  # the weak one of the drill comes back more often
+    assert choose_prompts({}, 3, np.random.default_rng(5), previous=1, among=(1,)) == [1, 1, 1]
+    with pytest.raises(ValueError):
+        choose_prompts({}, 3, np.random.default_rng(5), among=(12,))
+
+
 def test_choose_prompts_without_history():
     draws = choose_prompts({}, 300, np.random.default_rng(2))
     assert set(draws) == set(range(10)) and all(a != b for a, b in zip(draws, draws[1:]))

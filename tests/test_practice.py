@@ -103,6 +103,22 @@ def test_a_hint_comes_only_for_a_hand_held_still_and_for_digits_with_reliable_ru
     assert quiet.view().hint is None
 
 
+def test_a_6_held_for_3_is_named_and_each_hint_is_kept_once_for_the_report():
+    from test_handshape import CANONICAL, synthetic_hand
+
+    six = HandObservation(np.zeros((64, 64, 3), np.uint8), synthetic_hand(**CANONICAL[6]), (0.0, 0.0, 64.0),
+                          "Right", 1.0)
+    r = PracticeRound([3], JudgeSettings(still_ms=200), hints={3})
+    for i in range(30):
+        assert r.update(frame(i, "digit", 6, probs_for(6), six)) is None
+    assert r.view().hint == "That is 6: for 3, the thumb is up and the ring finger down."
+    assert r.view().results[0].to_dict()["hints"] == [r.view().hint]  # said on many frames, kept once
+    unsure = PracticeRound([3], JudgeSettings(still_ms=200), hints={3})  # the model does not say 6: no pair named
+    for i in range(30):
+        unsure.update(frame(i, "unsure", None, probs_for(6, 0.4), six))
+    assert not unsure.view().hint.startswith("That is")
+
+
 def test_two_judges_a_near_digit_shape_is_never_confirmed_and_the_hint_says_why():
     from test_handshape import CANONICAL, hooked_index, synthetic_hand
 
@@ -118,6 +134,7 @@ def test_two_judges_a_near_digit_shape_is_never_confirmed_and_the_hint_says_why(
     assert not view.done and view.hold == 0
     assert view.hint == "Your index finger is bent: for 1, hold it straight up."
     assert view.results[0].to_dict()["held_back_by"] == {"model": 0, "fingers": 40}
+    assert view.results[0].to_dict()["hints"] == ["Your index finger is bent: for 1, hold it straight up."]
     one = obs(synthetic_hand(**CANONICAL[1]))
     accepted = None
     for i in range(40, 60):
@@ -252,6 +269,25 @@ def test_a_round_is_played_recorded_and_shown(qtbot, open_window, synth_video, g
     out = window.practice.export("Ada", tmp_path / "ada.csv")
     rows = list(csv.reader(out.read_text(encoding="utf-8-sig").splitlines()))
     assert rows[0][:3] == ["learner", "time", "mode"] and len(rows) == 4
+
+
+def test_a_pair_drill_from_the_mode_list_asks_its_digits_in_turn(qtbot, open_window, synth_video, good_bundle,
+                                                                  hand_model_path):
+    window = open_window(launch(synth_video.path, good_bundle, hand_model_path))
+    panel = window.practice_panel
+    assert [panel.mode.itemText(i) for i in range(panel.mode.count())] == [
+        "Digits", "Pairs: 1 and 2", "Pairs: 3 and 6", "Pairs: 6, 7, 8 and 9", "Numbers"]
+    panel.mode.setCurrentText("Pairs: 3 and 6")
+    panel.start_button.click()
+    view = window.practice.observer.round_view()
+    assert set(view.prompts) == {3, 6} and all(a != b for a, b in zip(view.prompts, view.prompts[1:]))
+    assert panel.skip_button.isEnabled() and not panel.start_button.isEnabled()
+    qtbot.waitUntil(lambda: panel.target.text() == str(view.prompts[0]), timeout=10_000)
+    if view.prompts[0] != 6:
+        panel.skip_button.click()
+    qtbot.waitUntil(lambda: panel.target.text() == "6", timeout=10_000)
+    assert "6 has the hand shape of the letter W" in panel.instruction.text()  # a note, not a judgement
+    panel.stop_button.click()
 
 
 def test_a_locked_history_never_freezes_the_window_and_loses_nothing(qtbot, open_window, synth_video, good_bundle,

@@ -17,7 +17,7 @@ import numpy as np
 from PySide6.QtCore import QObject, QTimer
 from PySide6.QtWidgets import QFileDialog, QWidget
 
-from asl_live.gui.practice_panel import PracticePanel
+from asl_live.gui.practice_panel import DRILLS, PracticePanel
 from asl_live.gui.progress_view import ProgressDialog
 from asl_live.handshape import hinted_digits
 from asl_live.history import DEFAULT_LEARNER, History, HistoryBusy, choose_prompts
@@ -62,15 +62,18 @@ class PracticeController(QObject):
 
     # -- rounds ----------------------------------------------------------------------------------
     def start(self, learner: str, mode: str, prompts: list[int] | None = None, number: str | None = None) -> None:
-        """A round of `mode` ("Digits" or "Numbers") for `learner`: the given prompts (or
-        number), else digits drawn from the learner's history, weak ones more often."""
+        """A round of `mode` ("Digits", a drill of DRILLS, or "Numbers") for `learner`: the given
+        prompts (or number), else digits drawn from the learner's history, weak ones more often
+        (a drill: only its digits, never one twice in a row)."""
+        among = DRILLS.get(mode)
+        mode = "Digits" if among is not None else mode
         self._learner, self._mode, self._recorded = learner, mode, 0
         if mode == "Numbers":
             self.observer.start_number(number or make_number(self._rng))
         else:
             if prompts is None:
                 stats = self._ask(lambda h: h.digit_stats(learner), {})
-                prompts = choose_prompts(stats, ROUND_LENGTH, self._rng, previous=self._last_prompt)
+                prompts = choose_prompts(stats, ROUND_LENGTH, self._rng, previous=self._last_prompt, among=among)
             self.observer.start_round(prompts)
         self.panel.show_learners(self._ask(lambda h: h.learners(), []), learner)
         self.panel.set_running(mode)

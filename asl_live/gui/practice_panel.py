@@ -19,9 +19,17 @@ from PySide6.QtWidgets import (
 
 from asl_live.gui.hand_view import HandPicture
 from asl_live.gui.widgets import coach_label, fill_table, make_table, muted, no_focus, show_coach
+from asl_live.handshape import PAIRS, letter_note
 from asl_live.practice import RoundView
 
-MODES = ("Digits", "Numbers")
+def _drill_name(digits: tuple[int, ...]) -> str:
+    *first, last = map(str, digits)
+    return f"Pairs: {', '.join(first)} and {last}"
+
+
+DRILLS: dict[str, tuple[int, ...]] = {_drill_name(d): d for d in sorted(tuple(sorted(p)) for p in PAIRS)}
+"""Practise modes that drill digits learners confuse (asl_live.handshape.PAIRS), in turn."""
+MODES = ("Digits", *DRILLS, "Numbers")
 
 
 class PracticePanel(QWidget):
@@ -39,8 +47,9 @@ class PracticePanel(QWidget):
         self.learner.setToolTip("Who is practising: each learner's history is kept apart (type a new name to add one).")
         self.mode = QComboBox()
         self.mode.addItems(MODES)
-        self.mode.setToolTip("Digits: one digit at a time. Numbers: a whole number (a year, a phone number) signed "
-                             "digit by digit.")
+        self.mode.setToolTip("Digits: one digit at a time. Pairs: the digits of a pair learners mix up, in turn, "
+                             "with the difference spelled out. Numbers: a whole number (a year, a phone number) "
+                             "signed digit by digit.")
         self.start_button, self.stop_button = QPushButton("Start"), QPushButton("Stop")
         self.skip_button, self.undo_button = QPushButton("Skip"), QPushButton("Undo (⌫)")
         self.progress_button, self.export_button = QPushButton("Progress…"), QPushButton("Export CSV…")
@@ -122,7 +131,7 @@ class PracticePanel(QWidget):
         self.start_button.setEnabled(mode is None)
         self.stop_button.setEnabled(mode is not None)
         self.skip_button.setVisible(mode != "Numbers")
-        self.skip_button.setEnabled(mode == "Digits")
+        self.skip_button.setEnabled(mode not in (None, "Numbers"))
         self.undo_button.setVisible(mode == "Numbers")
         self.mode.setEnabled(mode is None)
         self.learner.setEnabled(mode is None)
@@ -134,7 +143,9 @@ class PracticePanel(QWidget):
         self.target.setText("✓" if target is None else str(target))
         self.picture.set_points(template, "" if template is not None else "No hand drawing: this model carries no "
                                 "training examples to average.")
-        self.instruction.setText("Round done." if target is None else f"Sign {target} and hold it.")
+        note = letter_note(target) if target is not None else None
+        self.instruction.setText("Round done." if target is None else f"Sign {target} and hold it."
+                                 + (f"\n{note}" if note else ""))
         self.hold.setValue(round(100 * view.hold))
         self.hint.setVisible(bool(view.hint) and hint_allowed)
         self.hint.setText(view.hint or "")
