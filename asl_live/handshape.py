@@ -68,6 +68,24 @@ def problems(reading: HandReading, digit: int) -> list[str]:
     return out
 
 
+def wrong_fingers(reading: HandReading, digit: int) -> set[str]:
+    """The fingers the drawing of the learner's hand marks for `digit`: up where it must be
+    down or the other way round, curled where it must curve, and the thumb when it touches the
+    wrong fingertip (or none where it must touch one)."""
+    shape = DIGIT_SHAPES[digit]
+    out = {f for f in FINGERS if (f in shape.up) != reading.extended[f] and (f in shape.up or f in shape.down)}
+    out |= {f for f in shape.curved if reading.curled[f]}
+    if shape.thumb_touches == ANY_FINGER and reading.thumb_touches is None:
+        out.add("thumb")
+    elif shape.thumb_touches not in (None, ANY_FINGER) and reading.thumb_touches != shape.thumb_touches:
+        out |= {"thumb", shape.thumb_touches}
+    if shape.index_up and reading.extended["index"] and not reading.index_points_up:
+        out.add("index")
+    if shape.spread and not reading.spread:
+        out |= {"index", "middle"}
+    return out
+
+
 # -- pairs learners confuse -----------------------------------------------------------------
 
 PAIRS: tuple[frozenset[int], ...] = (frozenset({3, 6}), frozenset({6, 7, 8, 9}), frozenset({1, 2}))

@@ -19,11 +19,9 @@ the frames' own timestamps, so the Practice tab (live, as a session frame observ
 from __future__ import annotations
 
 import copy
-import functools
 import threading
 from collections import Counter, deque
 from dataclasses import dataclass, field, replace
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -32,7 +30,8 @@ from trainer.classes import NOT_DIGIT, SHOW_THRESHOLD
 from trainer.features import normalise_landmarks
 from trainer.finger_states import HandReading, matches, read_hand
 
-from .handshape import hint, hinted_digits
+from .hand3d import upright_3d
+from .handshape import hint, hinted_digits, wrong_fingers
 
 if TYPE_CHECKING:
     from .live import FrameResult
@@ -143,6 +142,8 @@ class RoundView:
     hint: str | None
     results: list[PromptResult]
     streak: int  # prompts accepted in a row
+    hand: np.ndarray | None = None  # the learner's hand of the last frame (hand3d.upright_3d), None: no hand
+    wrong: frozenset[str] = frozenset()  # its fingers that differ from the target's shape (handshape.wrong_fingers)
 
     @property
     def target(self) -> int | None:
@@ -170,6 +171,8 @@ class PracticeRound:
         self._hint: str | None = None
         self._still = Stillness(settings)
         self._fingers = FingerVote(settings)
+        self._hand: np.ndarray | None = None
+        self._wrong: frozenset[str] = frozenset()
 
     @property
     def index(self) -> int:
@@ -197,6 +200,8 @@ class PracticeRound:
         obs = result.observation
         # read once a frame, for the vote and the hint
         reading = read_hand(obs.landmarks, obs.handedness) if obs is not None and target in self.hints else None
+        self._hand = None if obs is None else upright_3d(obs.landmarks, obs.handedness)
+        self._wrong = frozenset() if reading is None else frozenset(wrong_fingers(reading, target))
         fingers_say = (self._fingers.update(reading, result.timestamp_ms, target) if self.judged_by_fingers(target)
                        else model_says)
         if model_says != fingers_say:
@@ -246,7 +251,8 @@ class PracticeRound:
     def view(self) -> RoundView:
         results = [replace(r, seen=Counter(r.seen), held_back=Counter(r.held_back), hints=list(r.hints))
                    for r in self.results]
-        return RoundView(list(self.prompts), self.index, self._hold, self._hint, results, self.streak)
+        return RoundView(list(self.prompts), self.index, self._hold, self._hint, results, self.streak, self._hand,
+                         self._wrong)
 
 
 class NumberEntry:
@@ -363,22 +369,3 @@ def make_number(rng: np.random.Generator) -> str:
     if kind == 1:
         return "".join(str(d) for d in rng.integers(0, 10, 7))
     return str(int(rng.integers(10, 1000)))
-
-
-@functools.lru_cache(maxsize=4)
-def digit_templates(bundle_dir: str) -> dict[int, np.ndarray]:
-    """The average upright hand of each digit among the bundle's training examples (its
-    rehearsal set: trainer.examples), as (21, 2) points; computed once per bundle. Empty for
-    bundles that carry no examples."""
-    from trainer.examples import REHEARSAL_FILE, load_examples
-
-    try:
-        examples = load_examples(Path(bundle_dir) / REHEARSAL_FILE)
-    except ValueError:
-        return {}
-    by_digit: dict[int, list[np.ndarray]] = {}
-    for e in examples:
-        if e.label in range(10):
-            points = normalise_landmarks(e.observation.landmarks, e.observation.handedness, upright=True)
-            by_digit.setdefault(e.label, []).append(points.reshape(-1, 2))
-    return {d: np.mean(v, axis=0) for d, v in sorted(by_digit.items())}

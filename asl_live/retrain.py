@@ -140,11 +140,11 @@ def load_classifier(path: Path) -> Classifier:
     """Load a bundle and run one prediction, so the first hand the live view sees pays no set-up;
     its digit drawings for the Practice tab are worked out here too (on the loading thread, not
     the window's)."""
-    from .practice import digit_templates
+    from .hand3d import digit_shapes
 
     classifier = Classifier.load(path)
     classifier.warm_up()
-    digit_templates(str(path))
+    digit_shapes(str(path))
     return classifier
 
 

@@ -52,6 +52,7 @@ class AppSettings:
     smoothing_hysteresis: float = _SMOOTHING_DEFAULTS.hysteresis
     absent_frames: int = _SMOOTHING_DEFAULTS.absent_frames
     show_landmarks: bool = True
+    left_handed: bool = False  # practice draws left hands
     capture_dir: str | None = None  # where captured samples go; None = data_dir()/samples
     geometry: str = ""  # window geometry as the GUI encodes it (e.g. base64 of saveGeometry)
     window_state: str = ""

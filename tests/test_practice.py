@@ -19,7 +19,8 @@ import numpy as np
 import pytest
 
 from asl_live.live import FrameResult
-from asl_live.practice import JudgeSettings, NumberEntry, PracticeRound, digit_templates, make_number
+from asl_live.hand3d import digit_shapes
+from asl_live.practice import JudgeSettings, NumberEntry, PracticeRound, make_number
 from asl_live.practice_run import run_practice
 from asl_live.smoothing import Decision
 from trainer.classes import NOT_DIGIT
@@ -112,6 +113,7 @@ def test_a_6_held_for_3_is_named_and_each_hint_is_kept_once_for_the_report():
     for i in range(30):
         assert r.update(frame(i, "digit", 6, probs_for(6), six)) is None
     assert r.view().hint == "That is 6: for 3, the thumb is up and the ring finger down."
+    assert r.view().wrong == {"thumb", "ring"} and r.view().hand.shape == (21, 3)  # marked on the learner's drawing
     assert r.view().results[0].to_dict()["hints"] == [r.view().hint]  # said on many frames, kept once
     unsure = PracticeRound([3], JudgeSettings(still_ms=200), hints={3})  # the model does not say 6: no pair named
     for i in range(30):
@@ -216,10 +218,10 @@ def test_practice_command(synth_video, quick_bundle, hand_model_path, tmp_path):
 
 
 def test_the_hand_drawn_for_a_digit_is_its_average_training_hand(good_bundle):
-    templates = digit_templates(str(good_bundle))
+    templates = digit_shapes(str(good_bundle))
     assert sorted(templates) == list(range(10))
     one, five = templates[1], templates[5]
-    assert one.shape == (21, 2) and np.allclose(one[9], [0, -1], atol=0.05)  # upright, knuckle length 1
+    assert one.shape == (21, 3) and np.allclose(one[9, :2], [0, -1], atol=0.05)  # upright, knuckle length 1
     tip_height = lambda t, tip: -t[tip, 1]  # noqa: E731
     assert tip_height(one, 8) > tip_height(one, 12) + 0.5  # a 1: index up, middle down
     assert tip_height(five, 12) > 1.5 and tip_height(five, 20) > 1.0  # a 5: all up
@@ -252,7 +254,8 @@ def test_a_round_is_played_recorded_and_shown(qtbot, open_window, synth_video, g
     panel = window.practice_panel
     assert panel.target.text() == str(prompts[0]) or qtbot.waitUntil(
         lambda: panel.target.text() == str(prompts[0]), timeout=10_000) is None
-    assert panel.picture._points is not None  # the average hand of that digit is drawn
+    assert panel.picture.items()  # the average hand of that digit is drawn
+    qtbot.waitUntil(lambda: bool(panel.mine.items()), timeout=10_000)  # and the learner's own beside it
     qtbot.waitUntil(lambda: not panel.summary.isHidden(), timeout=90_000)  # the video loops until all are signed
     assert "Round done: 3 of 3 signed" in panel.status.text()
     gaps = watch.stop()
@@ -288,6 +291,30 @@ def test_a_pair_drill_from_the_mode_list_asks_its_digits_in_turn(qtbot, open_win
     qtbot.waitUntil(lambda: panel.target.text() == "6", timeout=10_000)
     assert "6 has the hand shape of the letter W" in panel.instruction.text()  # a note, not a judgement
     panel.stop_button.click()
+
+
+def test_the_target_and_the_learners_hand_are_drawn_side_by_side_and_turn_together(qtbot, open_window, synth_video,
+                                                                                  good_bundle, hand_model_path):
+    from PySide6.QtCore import QPoint, Qt
+
+    window = open_window(launch(synth_video.path, good_bundle, hand_model_path))
+    panel = window.practice_panel
+    qtbot.waitUntil(lambda: window.session.state.ready, timeout=STARTUP_S * 1000)
+    window.practice.start("me", "Digits", prompts=[5, 5, 5])
+    qtbot.waitUntil(lambda: bool(panel.picture.items()) and bool(panel.mine.items()), timeout=20_000)
+    assert [i.kind for i in panel.picture.items()].count("nail") == 5  # as the learner sees a hand: from behind
+    panel.turn_right.click()
+    assert panel.view.yaw == 210 and panel.picture._view == panel.mine._view == panel.view
+    panel.front_view.click()
+    assert panel.view.yaw == 0 and not [i for i in panel.picture.items() if i.kind == "nail"]  # the palm
+    qtbot.mousePress(panel.picture, Qt.MouseButton.LeftButton, pos=QPoint(50, 100))
+    qtbot.mouseMove(panel.picture, QPoint(100, 100))
+    qtbot.mouseRelease(panel.picture, Qt.MouseButton.LeftButton, pos=QPoint(100, 100))
+    assert panel.view.yaw == pytest.approx(30.0) and panel.mine._view == panel.view  # dragged: both turn
+    panel.left_handed.click()
+    assert panel.view.mirrored and panel.mine._view.mirrored and window.settings.left_handed
+    panel.own_view.click()
+    assert panel.view.yaw == 180 and panel.view.mirrored  # the view buttons keep the hand
 
 
 def test_a_locked_history_never_freezes_the_window_and_loses_nothing(qtbot, open_window, synth_video, good_bundle,

@@ -21,7 +21,8 @@ from asl_live.gui.practice_panel import DRILLS, PracticePanel
 from asl_live.gui.progress_view import ProgressDialog
 from asl_live.handshape import hinted_digits
 from asl_live.history import DEFAULT_LEARNER, History, HistoryBusy, choose_prompts
-from asl_live.practice import PracticeObserver, digit_templates, make_number
+from asl_live.hand3d import digit_shapes
+from asl_live.practice import PracticeObserver, make_number
 from asl_live.session import LiveSession
 
 ROUND_LENGTH = 10
@@ -99,7 +100,7 @@ class PracticeController(QObject):
                 self._last_prompt = r.digit
             target = view.target
             classifier = self.session.state.classifier
-            templates = digit_templates(str(classifier.path)) if classifier is not None and classifier.path else {}
+            templates = digit_shapes(str(classifier.path)) if classifier is not None and classifier.path else {}
             self.panel.show_prompt(view, templates.get(target) if target is not None else None, target in self.hints)
             if view.done:
                 self.panel.show_summary(view)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QGridLayout,
     QGroupBox,
@@ -17,7 +18,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from asl_live.gui.hand_view import HandPicture
+from asl_live.gui.hand_view import HandDrawing
+from asl_live.hand3d import View
 from asl_live.gui.widgets import coach_label, fill_table, make_table, muted, no_focus, show_coach
 from asl_live.handshape import PAIRS, letter_note
 from asl_live.practice import RoundView
@@ -39,6 +41,7 @@ class PracticePanel(QWidget):
     undo_clicked = Signal()
     progress_clicked = Signal(str)  # learner
     export_clicked = Signal(str)  # learner
+    left_handed_changed = Signal(bool)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -71,14 +74,34 @@ class PracticePanel(QWidget):
 
         self.target = QLabel("–")
         font = self.target.font()
-        font.setPointSizeF(font.pointSizeF() * 5)
+        font.setPointSizeF(font.pointSizeF() * 4)
         font.setBold(True)
         self.target.setFont(font)
         self.target.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.target.setTextFormat(Qt.TextFormat.RichText)
         self.instruction = muted("Press Start to be asked for digits.")
-        self.instruction.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.picture = HandPicture()
+        self.instruction.setWordWrap(True)
+        # the target's shape and the learner's own hand, side by side, seen from the same view
+        self.view = View()
+        self.picture, self.mine = HandDrawing(), HandDrawing()
+        for drawing in (self.picture, self.mine):
+            drawing.turned.connect(self.turn)
+        self.turn_left, self.turn_right = QPushButton("◀"), QPushButton("▶")
+        self.own_view, self.front_view = QPushButton("Your view"), QPushButton("Front")
+        self.left_handed = QCheckBox("Left hand")
+        for b in (self.turn_left, self.turn_right):
+            b.setMaximumWidth(36)
+        self.turn_left.setToolTip("Turn the hands to see them from the side (or drag a drawing).")
+        self.turn_right.setToolTip(self.turn_left.toolTip())
+        self.own_view.setToolTip("The hands as you see your own: from behind, the back of the hand towards you.")
+        self.front_view.setToolTip("The hands as the camera and the person you sign to see them: palm first.")
+        self.left_handed.setToolTip("Draw left hands: for learners who sign with their left hand.")
+        no_focus(self.turn_left, self.turn_right, self.own_view, self.front_view, self.left_handed)
+        self.turn_left.clicked.connect(lambda: self.turn(-30.0, 0.0))
+        self.turn_right.clicked.connect(lambda: self.turn(30.0, 0.0))
+        self.own_view.clicked.connect(lambda: self.set_view(View(mirrored=self.view.mirrored)))
+        self.front_view.clicked.connect(lambda: self.set_view(View(yaw=0.0, mirrored=self.view.mirrored)))
+        self.left_handed.toggled.connect(self._left_handed)
         self.hold = QProgressBar()
         self.hold.setRange(0, 100)
         self.hold.setFormat("hold it…")
@@ -93,14 +116,25 @@ class PracticePanel(QWidget):
         prompt = QGroupBox("Sign")
         g = QGridLayout(prompt)
         g.addWidget(self.target, 0, 0)
-        g.addWidget(self.picture, 0, 1)
-        g.addWidget(self.instruction, 1, 0, 1, 2)
-        g.addWidget(self.hold, 2, 0, 1, 2)
-        g.addWidget(self.hint, 3, 0, 1, 2)
-        g.addWidget(self.coach, 4, 0, 1, 2)
-        g.addWidget(self.status, 5, 0, 1, 2)
-        g.setColumnStretch(0, 1)
+        g.addWidget(self.instruction, 0, 1)
         g.setColumnStretch(1, 1)
+        hands = QGridLayout()
+        hands.addWidget(muted("Make this shape"), 0, 0, Qt.AlignmentFlag.AlignHCenter)
+        hands.addWidget(muted("Your hand"), 0, 1, Qt.AlignmentFlag.AlignHCenter)
+        hands.addWidget(self.picture, 1, 0)
+        hands.addWidget(self.mine, 1, 1)
+        g.addLayout(hands, 1, 0, 1, 2)
+        g.setRowStretch(1, 1)
+        turning = QHBoxLayout()
+        for w in (self.turn_left, self.turn_right, self.own_view, self.front_view):
+            turning.addWidget(w)
+        turning.addStretch(1)
+        turning.addWidget(self.left_handed)
+        g.addLayout(turning, 2, 0, 1, 2)
+        g.addWidget(self.hold, 3, 0, 1, 2)
+        g.addWidget(self.hint, 4, 0, 1, 2)
+        g.addWidget(self.coach, 5, 0, 1, 2)
+        g.addWidget(self.status, 6, 0, 1, 2)
 
         self.summary = make_table()
         self.summary.setMinimumHeight(120)
@@ -138,11 +172,31 @@ class PracticePanel(QWidget):
         if mode is not None:
             self.summary.hide()
 
+    # -- the drawings' view ------------------------------------------------------------------------
+    def set_view(self, view: View) -> None:
+        self.view = view
+        self.picture.set_view(view)
+        self.mine.set_view(view)
+
+    def turn(self, yaw: float, pitch: float) -> None:
+        self.set_view(self.view.turned(yaw, pitch))
+
+    def set_left_handed(self, on: bool) -> None:
+        self.left_handed.setChecked(on)
+        self._left_handed(on)
+
+    def _left_handed(self, on: bool) -> None:
+        self.set_view(View(self.view.yaw, self.view.pitch, on))
+        self.left_handed_changed.emit(on)
+
     def show_prompt(self, view: RoundView, template: np.ndarray | None, hint_allowed: bool) -> None:
         target = view.target
         self.target.setText("✓" if target is None else str(target))
-        self.picture.set_points(template, "" if template is not None else "No hand drawing: this model carries no "
-                                "training examples to average.")
+        self.picture.set_hand(template if target is not None else None,
+                              "" if template is not None or target is None else
+                              "No hand drawing: this model carries no training examples to average.")
+        self.mine.set_hand(view.hand if target is not None else None,
+                           "" if target is None else "Show your hand to the camera.", view.wrong)
         note = letter_note(target) if target is not None else None
         self.instruction.setText("Round done." if target is None else f"Sign {target} and hold it."
                                  + (f"\n{note}" if note else ""))
@@ -165,8 +219,9 @@ class PracticePanel(QWidget):
                         for d, t in zip(entered, target))
         shown += "<span style='color:#999'>" + "·" * (len(target) - len(entered)) + "</span>"
         self.target.setText(shown)
-        self.picture.set_points(None, f"Sign {target}, one digit at a time: hold each digit until it appears; "
-                                      "to sign the same digit twice, lower your hand in between.")
+        self.picture.set_hand(None, f"Sign {target}, one digit at a time: hold each digit until it appears; "
+                                    "to sign the same digit twice, lower your hand in between.")
+        self.mine.set_hand(None)
         complete = len(entered) >= len(target)
         right = sum(str(d) == t for d, t in zip(entered, target))
         self.instruction.setText(f"{target}: " + (f"done, {right} of {len(target)} right." if complete

@@ -108,6 +108,8 @@ class MainWindow(QMainWindow):
         self.model_panel = ModelPanel()
         self.train_panel = TrainPanel()
         self.practice_panel = PracticePanel()
+        self.practice_panel.set_left_handed(self.settings.left_handed)
+        self.practice_panel.left_handed_changed.connect(lambda on: setattr(self.settings, "left_handed", on))
         self.tabs = QTabWidget()
         self.tabs.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.tabs.tabBar().setFocusPolicy(Qt.FocusPolicy.NoFocus)
