@@ -53,6 +53,7 @@ class AppSettings:
     absent_frames: int = _SMOOTHING_DEFAULTS.absent_frames
     show_landmarks: bool = True
     left_handed: bool = False  # practice draws left hands
+    walkthrough_done: bool = False  # the first-run guide was done or skipped
     capture_dir: str | None = None  # where captured samples go; None = data_dir()/samples
     geometry: str = ""  # window geometry as the GUI encodes it (e.g. base64 of saveGeometry)
     window_state: str = ""

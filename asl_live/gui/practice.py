@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 import numpy as np
 from PySide6.QtCore import QObject, QTimer
@@ -19,11 +19,15 @@ from PySide6.QtWidgets import QFileDialog, QWidget
 
 from asl_live.gui.practice_panel import DRILLS, PracticePanel
 from asl_live.gui.progress_view import ProgressDialog
+from asl_live.hand3d import digit_shapes
 from asl_live.handshape import hinted_digits
 from asl_live.history import DEFAULT_LEARNER, History, HistoryBusy, choose_prompts
-from asl_live.hand3d import digit_shapes
 from asl_live.practice import PracticeObserver, make_number
 from asl_live.session import LiveSession
+from asl_live.walkthrough import FIRST_SIGNS, Walkthrough
+
+if TYPE_CHECKING:
+    from asl_live.live import FrameResult
 
 ROUND_LENGTH = 10
 BUSY_WAIT_S = 0.05  # the longest the GUI thread waits for another program's lock
@@ -35,9 +39,13 @@ Say = Callable[..., None]
 
 
 class PracticeController(QObject):
-    def __init__(self, session: LiveSession, panel: PracticePanel, say: Say, parent: QWidget | None = None) -> None:
+    def __init__(self, session: LiveSession, panel: PracticePanel, say: Say, parent: QWidget | None = None,
+                 first_run: bool = False, first_run_done: Callable[[], None] = lambda: None) -> None:
         super().__init__(parent)
         self.session, self.panel, self.say = session, panel, say
+        # the first run's guide; done, skipped, or Start pressed: never again (first_run_done)
+        self.walkthrough: Walkthrough | None = Walkthrough() if first_run else None
+        self._first_run_done = first_run_done
         self.observer = PracticeObserver()
         session.add_frame_observer(self.observer)
         self.hints = hinted_digits()
@@ -55,6 +63,9 @@ class PracticeController(QObject):
         learners = self._ask(lambda h: h.learners(), [])
         panel.show_learners(learners, learners[0] if learners else DEFAULT_LEARNER)
         panel.start_clicked.connect(self.start)
+        panel.guide_next.connect(self._guide_next)
+        panel.guide_skip.connect(self._end_walkthrough)
+        panel.show_guide(self.walkthrough.view() if self.walkthrough else None)
         panel.stop_clicked.connect(self.stop)
         panel.skip_clicked.connect(self.observer.skip)
         panel.undo_clicked.connect(self.observer.undo)
@@ -62,10 +73,13 @@ class PracticeController(QObject):
         panel.export_clicked.connect(self.export)
 
     # -- rounds ----------------------------------------------------------------------------------
-    def start(self, learner: str, mode: str, prompts: list[int] | None = None, number: str | None = None) -> None:
+    def start(self, learner: str, mode: str, prompts: list[int] | None = None, number: str | None = None,
+              guided: bool = False) -> None:
         """A round of `mode` ("Digits", a drill of DRILLS, or "Numbers") for `learner`: the given
         prompts (or number), else digits drawn from the learner's history, weak ones more often
         (a drill: only its digits, never one twice in a row)."""
+        if self.walkthrough is not None and not guided:  # Start pressed: the learner goes ahead
+            self._end_walkthrough()
         among = DRILLS.get(mode)
         mode = "Digits" if among is not None else mode
         self._learner, self._mode, self._recorded = learner, mode, 0
@@ -87,9 +101,27 @@ class PracticeController(QObject):
     def undo(self) -> None:
         self.observer.undo()
 
-    def refresh(self) -> None:
-        """Called for every frame the window shows: copy the judge's state onto the panel and
-        write what was decided since."""
+    # -- the first run ------------------------------------------------------------------------------
+    def _guide_next(self) -> None:
+        if self.walkthrough is None:
+            return
+        if self.walkthrough.next() == "signs":
+            self.start(self.panel.learner_name(), "Digits", prompts=list(FIRST_SIGNS), guided=True)
+        self.panel.show_guide(self.walkthrough.view())
+
+    def _end_walkthrough(self) -> None:
+        if self.walkthrough is None:
+            return
+        self.walkthrough = None
+        self.panel.show_guide(None)
+        self._first_run_done()
+
+    def refresh(self, result: FrameResult | None = None) -> None:
+        """Called for every frame the window shows (`result`: that frame): copy the judge's
+        state onto the panel and write what was decided since."""
+        if self.walkthrough is not None and result is not None:
+            self.walkthrough.see(result.observation is not None, result.timestamp_ms)
+            self.panel.show_guide(self.walkthrough.view(result.coach))
         if self._mode == "Digits":
             view = self.observer.round_view()
             if view is None:
@@ -105,6 +137,11 @@ class PracticeController(QObject):
             if view.done:
                 self.panel.show_summary(view)
                 self._finish()
+                if self.walkthrough is not None and self.walkthrough.step == "signs":
+                    self.walkthrough.round_finished()
+                    self._end_walkthrough()
+                    self.panel.status.setText(self.panel.status.text() + " You are ready: press Start for a "
+                                              "round of ten.")
         elif self._mode == "Numbers":
             number = self.observer.number_view()
             if number is None:

@@ -23,6 +23,7 @@ from asl_live.hand3d import View
 from asl_live.gui.widgets import coach_label, fill_table, make_table, muted, no_focus, show_coach
 from asl_live.handshape import PAIRS, letter_note
 from asl_live.practice import RoundView
+from asl_live.walkthrough import GuideView
 
 def _drill_name(digits: tuple[int, ...]) -> str:
     *first, last = map(str, digits)
@@ -42,6 +43,8 @@ class PracticePanel(QWidget):
     progress_clicked = Signal(str)  # learner
     export_clicked = Signal(str)  # learner
     left_handed_changed = Signal(bool)
+    guide_next = Signal()
+    guide_skip = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -64,6 +67,21 @@ class PracticePanel(QWidget):
         self.undo_button.clicked.connect(self.undo_clicked)
         self.progress_button.clicked.connect(lambda: self.progress_clicked.emit(self.learner_name()))
         self.export_button.clicked.connect(lambda: self.export_clicked.emit(self.learner_name()))
+        # the first run's guide (asl_live.walkthrough), above everything else until done or skipped
+        self.guide = QGroupBox()
+        self.guide_text = QLabel()
+        self.guide_text.setWordWrap(True)
+        self.guide_next_button, self.guide_skip_button = QPushButton("Next"), QPushButton("Skip")
+        no_focus(self.guide_next_button, self.guide_skip_button)
+        self.guide_next_button.clicked.connect(self.guide_next)
+        self.guide_skip_button.clicked.connect(self.guide_skip)
+        gl = QGridLayout(self.guide)
+        gl.addWidget(self.guide_text, 0, 0, 1, 3)
+        gl.addWidget(self.guide_skip_button, 1, 0)
+        gl.addWidget(self.guide_next_button, 1, 2)
+        gl.setColumnStretch(1, 1)
+        self.guide.hide()
+
         top = QGridLayout()
         top.addWidget(QLabel("Learner"), 0, 0)
         top.addWidget(self.learner, 0, 1)
@@ -143,6 +161,7 @@ class PracticePanel(QWidget):
         bottom.addWidget(self.progress_button)
         bottom.addWidget(self.export_button)
         layout = QVBoxLayout(self)
+        layout.addWidget(self.guide)
         layout.addLayout(top)
         layout.addWidget(prompt, 1)
         layout.addWidget(self.summary)
@@ -171,6 +190,18 @@ class PracticePanel(QWidget):
         self.learner.setEnabled(mode is None)
         if mode is not None:
             self.summary.hide()
+
+    def show_guide(self, view: GuideView | None) -> None:
+        """The first run's guide box (None: hidden for good)."""
+        if view is None or not view.title:
+            self.guide.hide()
+            return
+        if self.guide.title() != view.title or self.guide_text.text() != view.text:
+            self.guide.setTitle(view.title)
+            self.guide_text.setText(view.text)
+        self.guide_next_button.setText(view.next_label)
+        self.guide_next_button.setEnabled(view.can_next)
+        self.guide.show()
 
     # -- the drawings' view ------------------------------------------------------------------------
     def set_view(self, view: View) -> None:

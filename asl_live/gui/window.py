@@ -76,7 +76,9 @@ class MainWindow(QMainWindow):
         self.retrainer = Retrainer(options.retrain, self.session, self.tasks, self.train_panel,
                                    lambda: self.session.state.hand_model or options.hand_model, self)
         self.retrainer.model_taken.connect(self._retrained)
-        self.practice = PracticeController(self.session, self.practice_panel, self.say, self)
+        self.practice = PracticeController(self.session, self.practice_panel, self.say, self,
+                                           first_run=not self.settings.walkthrough_done,
+                                           first_run_done=self._first_run_done)
         self._changes = _Changes(self)
         self._changes.changed.connect(self._state_changed)
         self.session.subscribe(self._changes.changed.emit)
@@ -198,7 +200,7 @@ class MainWindow(QMainWindow):
         self.live_view.show_update(update, self.session.state.smoothing.threshold)
         self.practice_panel.show_coach(None if update.result is None else update.result.coach)
         self.live_panel.show_accuracy(self.accuracy.snapshot())
-        self.practice.refresh()
+        self.practice.refresh(update.result)
         counts = self.capture.counts()
         self.train_panel.show_counts(counts)
         if any(counts.values()) != self._had_samples:
@@ -295,6 +297,11 @@ class MainWindow(QMainWindow):
             self.settings.save(self.options.settings_file)
         except OSError as e:
             _say_stderr(f"could not save settings: {e}")
+
+    def _first_run_done(self) -> None:
+        """The first-run guide was done or skipped: kept at once, so it never comes back."""
+        self.settings.walkthrough_done = True
+        self.save_settings()
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.save_settings()
