@@ -203,6 +203,7 @@ def test_startup_and_responsiveness_benchmarks_report_their_figures(synth_video,
     assert stalls.returncode == 0, stalls.stderr[-2000:]
     phases = json.loads((tmp_path / "r.json").read_text())["phases"]
     assert phases[0]["ticks"] > 200 and phases[0]["max_ms"] > 0 and "longest stall" in stalls.stdout
+    assert phases[1]["phase"].startswith("practising") and phases[1]["fps"] > 0  # a round, its hands drawn
 
 
 # -- bench and practice: bad --json, Ctrl-C ------------------------------------------------------

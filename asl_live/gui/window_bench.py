@@ -2,7 +2,8 @@
 `asl-live bench --responsiveness` and `asl-live bench --soak`.
 
 - Responsiveness: the window plays a video while a 10 ms timer records the gaps between its
-  ticks; with `--data DIR` a small retrain (the Retrain button's path: a task thread and a
+  ticks, then plays it during a practice round (the judge, the target's and the learner's
+  hands drawn on every frame); with `--data DIR` a small retrain (the Retrain button's path: a task thread and a
   training child process) runs as well. A gap is how long a click or a repaint would have
   waited. The tests assert a loose bound that a loaded machine cannot break; this prints the
   real figures for the target of 50 ms.
@@ -99,17 +100,28 @@ def _measure(app, window, data: Path | None, seconds: float, log) -> list[dict]:
     frames: list[int] = []
     window.session.add_frame_observer(lambda result, state: frames.append(result.index))
     _gaps_while(app, lambda: bool(frames), 120)  # start-up is timed by --startup, not here
-    phases = [_summary(f"playing the video ({seconds:g} s)", _gaps_while(app, lambda: False, seconds))]
+
+    def phase(name: str, until=lambda: False, timeout_s: float = seconds) -> dict:
+        first, started = len(frames), time.monotonic()
+        out = _summary(name, _gaps_while(app, until, timeout_s))
+        out["fps"] = round((len(frames) - first) / max(1e-6, time.monotonic() - started), 1)
+        return out
+
+    phases = [phase(f"playing the video ({seconds:g} s)")]
+    # A practice round: the judge on every frame, the target and the learner's hand drawn
+    window.practice.start("bench", "Digits", prompts=list(range(10)) * 10)
+    phases.append(phase(f"practising beside it ({seconds:g} s)"))
+    window.practice.stop()
     if data is not None:
         retrainer = window.retrainer
         retrainer.config = replace(retrainer.config, epochs=2, limit_per_class=10)
         retrainer.add_folder(data)
         retrainer.start()
-        phases.append(_summary("retraining beside the video (2 epochs)",
-                               _gaps_while(app, lambda: window.tasks.get("retrain") is None, 600)))
+        phases.append(phase("retraining beside the video (2 epochs)", lambda: window.tasks.get("retrain") is None,
+                            600))
     for p in phases:
         log(f"{p['phase']:<42} longest stall {p['max_ms']:6.1f} ms, 99th percentile {p['p99_ms']:5.1f} ms, "
-            f"{p['over_50ms']} of {p['ticks']} ticks over 50 ms")
+            f"{p['over_50ms']} of {p['ticks']} ticks over 50 ms; {p['fps']:.1f} frames a second")
     return phases
 
 
