@@ -49,6 +49,7 @@ def run(video: Path, photos: list[Path], model: Path, hand_model: Path, seconds:
                            in_order=True, hand_model=hand_model)
     classifier = Classifier.load(model)
     smoothing = SmoothingSettings()
+    per_photo = max(1, round(seconds * made.fps))
     rounds = {(name, d): PracticeRound([d] * len(photos), settings, hints=None)
               for name, settings in JUDGES.items() for d in DIGITS}
     shown = 0
@@ -70,7 +71,10 @@ def run(video: Path, photos: list[Path], model: Path, hand_model: Path, seconds:
             for prompt in view.results:
                 held.update(prompt.held_back)
             per[str(d)] = {"accepted": sum(p.accepted for p in view.results),
-                           "held_back_by": {"model": held.get("model", 0), "fingers": held.get("fingers", 0)}}
+                           "held_back_by": {"model": held.get("model", 0), "fingers": held.get("fingers", 0)},
+                           # the photo on screen when each prompt was accepted (each is held `per_photo` frames)
+                           "accepted_photos": [photos[min(len(photos) - 1, p.frame // per_photo)].name
+                                               for p in view.results if p.accepted]}
         figures["judges"][name] = {"accepted": sum(v["accepted"] for v in per.values()), "per_digit": per}
     return figures
 
