@@ -24,7 +24,7 @@ pytest.importorskip("pytestqt")
 
 from PySide6.QtCore import Qt  # noqa: E402
 
-from asl_live.bench import SETTLE_S, score  # noqa: E402
+from asl_live.bench import score  # noqa: E402
 from asl_live.gui.live_panel import NONE_ID  # noqa: E402
 from asl_live.gui.live_worker import LatestSlot  # noqa: E402
 from asl_live.gui.window_bench import StallWatch  # noqa: E402

@@ -26,7 +26,7 @@ from asl_live.smoothing import Decision
 from trainer.classes import NOT_DIGIT
 from trainer.hands import HandObservation
 
-from _paths import REPO, sld_images
+from _paths import REPO
 
 STARTUP_S = 60
 

@@ -318,11 +318,12 @@ class MainWindow(QMainWindow):
 
 
 def settle_heap() -> None:
-    """Once the first frame is recognised: collect, then set every object made while starting
-    (modules, Qt wrappers, the model, MediaPipe) aside from the garbage collector (gc.freeze).
-    A full collection then looks only at what came after: measured, it took 62 ms before (a
-    stall of the window, whenever Python chose to run one) and no longer shows."""
-    gc.collect()
+    """Once the first frame is recognised: set every object made while starting (modules, Qt
+    wrappers, the model, MediaPipe) aside from the garbage collector (gc.freeze, which only
+    moves them to a list the collector skips). A full collection then looks only at what came
+    after: measured, it took 62 ms before (a stall of the window, whenever Python chose to run
+    one) and no longer shows. (No collection first: in a process with a big heap that one
+    collection would itself stall the window.)"""
     gc.freeze()
 
 
