@@ -38,6 +38,7 @@ WARMUP_FRAMES = 10  # left out of the timing figures of both passes (first-infer
 SETTLE_S = 0.5  # after a pose appears, decisions are scored only once this much time passed
 BENCH_STAGES = (*STAGES, "draw", "frame")  # "frame" = process + draw, what one live frame costs
 FOUND_BY = ("mediapipe", "second_look", "tracked", "none")
+WRITTEN_BY = "asl-live bench"  # marks its JSON reports: main.json_out_problem replaces only such files
 
 
 def peak_rss_mb() -> float:
@@ -182,7 +183,7 @@ def run_bench(
     stages = {k: s.summary() for k, s in stats.items()}
     full_ms, base_ms = stages["frame"]["mean"], stages["baseline_landmarks"]["mean"]
     report: dict = {
-        "written_by": "asl-live bench",  # main.json_out_problem replaces only such files
+        "written_by": WRITTEN_BY,
         "source": str(source),
         "model": str(model_dir),
         "frame_size": list(first.rgb.shape[1::-1]),
@@ -270,7 +271,7 @@ def run_from_args(args: argparse.Namespace) -> int:
                 report = measure(args.source, args.model, hand, args.data)
             if args.json is not None:
                 body = report if isinstance(report, dict) else {"phases": report}  # --responsiveness: phases
-                atomicio.write_json(args.json, {"written_by": "asl-live bench", **body})
+                atomicio.write_json(args.json, {"written_by": WRITTEN_BY, **body})
             return 0
         run_bench(args.source, args.model or shipped_model_dir(), hand, args.json, args.max_frames,
                   interleave=not args.sequential)
