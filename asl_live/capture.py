@@ -113,3 +113,10 @@ class SampleCapture:
     def counts(self) -> dict[int, int]:
         with self._lock:
             return dict(self._counts)
+
+    def recount(self) -> dict[int, int]:
+        """Count the folder again (the user may have added or deleted files since the start)."""
+        counts = self.writer.counts()
+        with self._lock:
+            self._counts = counts
+        return dict(counts)

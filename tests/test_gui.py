@@ -335,6 +335,21 @@ def test_holding_a_key_saves_samples(qtbot, open_window, synth_video, quick_bund
     window.train_panel.capture_box.setChecked(False)
 
 
+def test_samples_added_outside_the_app_are_counted_when_the_tab_is_opened(qtbot, open_window, synth_video,
+                                                                          quick_bundle, hand_model_path) -> None:
+    import cv2
+
+    window = open_window(launch_options(synth_video.path, quick_bundle, hand_model_path))
+    qtbot.waitUntil(lambda: ready(window), timeout=STARTUP_S * 1000)
+    folder = window.options.retrain.samples_dir / "7"
+    folder.mkdir(parents=True, exist_ok=True)
+    for n in range(2):  # a learner copies two photos in with a file manager
+        cv2.imwrite(str(folder / f"mine_{n}.png"), np.full((32, 32, 3), 40 * n, np.uint8))
+    window.tabs.setCurrentWidget(window.train_panel)
+    qtbot.waitUntil(lambda: window.train_panel.count_labels[7].text() == "7: 2", timeout=10_000)
+    assert window.capture.counts()[7] == 2
+
+
 def test_retrain_without_a_working_model_takes_the_new_one(qtbot, open_window, synth_video, tmp_path,
                                                            hand_model_path, kaggle_root, crop_cache) -> None:
     """A user whose model is broken retrains: there is nothing to compare with, the new model

@@ -122,6 +122,9 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(self.model_panel, "Model accuracy")
         self.tabs.addTab(self.train_panel, "Samples && retrain")
         self.tabs.setMinimumWidth(380)
+        # files added to or deleted from the samples folder outside the app count once it is looked at
+        self.tabs.currentChanged.connect(
+            lambda _i: self.tabs.currentWidget() is self.train_panel and self.capture.recount())
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.addWidget(left)
         self.splitter.addWidget(self.tabs)
