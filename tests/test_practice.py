@@ -300,6 +300,8 @@ def test_the_target_and_the_learners_hand_are_drawn_side_by_side_and_turn_togeth
     window = open_window(launch(synth_video.path, good_bundle, hand_model_path))
     panel = window.practice_panel
     qtbot.waitUntil(lambda: window.session.state.ready, timeout=STARTUP_S * 1000)
+    qtbot.waitUntil(lambda: bool(panel.mine.items()), timeout=20_000)  # between rounds too: a mirror
+    assert not panel.picture.items()
     window.practice.start("me", "Digits", prompts=[5, 5, 5])
     qtbot.waitUntil(lambda: bool(panel.picture.items()) and bool(panel.mine.items()), timeout=20_000)
     assert [i.kind for i in panel.picture.items()].count("nail") == 5  # as the learner sees a hand: from behind

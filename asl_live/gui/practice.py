@@ -19,7 +19,7 @@ from PySide6.QtWidgets import QFileDialog, QWidget
 
 from asl_live.gui.practice_panel import DRILLS, PracticePanel
 from asl_live.gui.progress_view import ProgressDialog
-from asl_live.hand3d import digit_shapes
+from asl_live.hand3d import digit_shapes, upright_3d
 from asl_live.handshape import hinted_digits
 from asl_live.history import DEFAULT_LEARNER, History, HistoryBusy, choose_prompts
 from asl_live.practice import PracticeObserver, make_number
@@ -122,6 +122,9 @@ class PracticeController(QObject):
         if self.walkthrough is not None and result is not None:
             self.walkthrough.see(result.observation is not None, result.timestamp_ms)
             self.panel.show_guide(self.walkthrough.view(result.coach))
+        if self._mode is None and result is not None:  # between rounds: the learner's hand, as a mirror
+            obs = result.observation
+            self.panel.show_idle_hand(None if obs is None else upright_3d(obs.landmarks, obs.handedness))
         if self._mode == "Digits":
             view = self.observer.round_view()
             if view is None:

@@ -220,6 +220,10 @@ class PracticePanel(QWidget):
         self.set_view(View(self.view.yaw, self.view.pitch, on))
         self.left_handed_changed.emit(on)
 
+    def show_idle_hand(self, points: np.ndarray | None) -> None:
+        """Between rounds: the learner's hand as it is drawn during one, nothing marked."""
+        self.mine.set_hand(points, "Show your hand to the camera.")
+
     def show_prompt(self, view: RoundView, template: np.ndarray | None, hint_allowed: bool) -> None:
         target = view.target
         self.target.setText("✓" if target is None else str(target))
