@@ -25,65 +25,65 @@ def _name(finger: str) -> str:
     return "thumb" if finger == "thumb" else f"{finger} finger"
 
 
-def problems(reading: HandReading, digit: int) -> list[str]:
-    """What is wrong with the hand for `digit`, one short sentence per problem, most important
-    first; empty when the hand matches."""
+def _problems(reading: HandReading, digit: int) -> list[tuple[frozenset[str], str]]:
+    """What is wrong with the hand for `digit`, most important first: per problem, the fingers
+    it is about and one short sentence (`problems` says the sentences, `wrong_fingers` marks
+    the fingers, so a drawing and a hint never disagree)."""
     shape = DIGIT_SHAPES[digit]
-    out: list[str] = []
+    out: list[tuple[frozenset[str], str]] = []
+
+    def say(fingers: str, text: str) -> None:
+        out.append((frozenset(fingers.split()), text))
+
     if not reading.upright:
-        out.append(f"Point your fingers up: {digit} is signed with the hand upright, not sideways or down.")
+        say("", f"Point your fingers up: {digit} is signed with the hand upright, not sideways or down.")
     target = shape.thumb_touches if shape.thumb_touches not in (None, ANY_FINGER) else None
     for f in FINGERS:
         up = reading.extended[f]
         if f in shape.up and not up:
             if reading.bent.get(f):
-                out.append(f"Your {_name(f)} is bent: for {digit}, hold it straight up.")
+                say(f, f"Your {_name(f)} is bent: for {digit}, hold it straight up.")
             elif f == "thumb":
-                out.append(f"Your thumb is tucked in: for {digit}, hold it out to the side.")
+                say(f, f"Your thumb is tucked in: for {digit}, hold it out to the side.")
             else:
-                out.append(f"Your {_name(f)} is down: for {digit}, raise it.")
+                say(f, f"Your {_name(f)} is down: for {digit}, raise it.")
         elif f in shape.down and up:
             if f == target:
-                out.append(f"Your {_name(f)} is up: for {digit}, touch it to your thumb.")
+                say(f"{f} thumb", f"Your {_name(f)} is up: for {digit}, touch it to your thumb.")
             elif f == "thumb":
-                out.append(f"Your thumb is out: for {digit}, fold it across your palm.")
+                say(f, f"Your thumb is out: for {digit}, fold it across your palm.")
             elif digit == 0:
-                out.append(f"Your {_name(f)} is straight: for 0, curve it round to meet your thumb.")
+                say(f, f"Your {_name(f)} is straight: for 0, curve it round to meet your thumb.")
             else:
-                out.append(f"Your {_name(f)} is up: for {digit}, fold it down.")
+                say(f, f"Your {_name(f)} is up: for {digit}, fold it down.")
         elif f in shape.curved and reading.curled[f]:
-            out.append(f"Your {_name(f)} is curled into your palm: for {digit}, curve it round to meet your thumb.")
+            say(f, f"Your {_name(f)} is curled into your palm: for {digit}, curve it round to meet your thumb.")
     if shape.thumb_touches == ANY_FINGER and reading.thumb_touches is None:
-        out.append("For 0, close the circle: touch your fingertips to your thumb.")
+        say("thumb", "For 0, close the circle: touch your fingertips to your thumb.")
     elif target is not None and reading.thumb_touches != target and not reading.extended[target]:
         if reading.thumb_touches is None:
-            out.append(f"Touch your thumb to the tip of your {_name(target)} for {digit}.")
+            say(f"thumb {target}", f"Touch your thumb to the tip of your {_name(target)} for {digit}.")
         else:
-            out.append(f"Your thumb is touching your {_name(reading.thumb_touches)}: "
-                       f"for {digit}, touch your {_name(target)} instead.")
+            say(f"thumb {target}", f"Your thumb is touching your {_name(reading.thumb_touches)}: "
+                                   f"for {digit}, touch your {_name(target)} instead.")
     if shape.index_up and reading.extended["index"] and not reading.index_points_up:
-        out.append(f"Point your index finger straight up: for {digit} it points up, not to the side.")
+        say("index", f"Point your index finger straight up: for {digit} it points up, not to the side.")
     if shape.spread and not reading.spread:
-        out.append(f"Spread your index and middle fingers apart for {digit}.")
+        say("index middle", f"Spread your index and middle fingers apart for {digit}.")
     return out
+
+
+def problems(reading: HandReading, digit: int) -> list[str]:
+    """What is wrong with the hand for `digit`, one short sentence per problem, most important
+    first; empty when the hand matches."""
+    return [text for _, text in _problems(reading, digit)]
 
 
 def wrong_fingers(reading: HandReading, digit: int) -> set[str]:
-    """The fingers the drawing of the learner's hand marks for `digit`: up where it must be
-    down or the other way round, curled where it must curve, and the thumb when it touches the
-    wrong fingertip (or none where it must touch one)."""
-    shape = DIGIT_SHAPES[digit]
-    out = {f for f in FINGERS if (f in shape.up) != reading.extended[f] and (f in shape.up or f in shape.down)}
-    out |= {f for f in shape.curved if reading.curled[f]}
-    if shape.thumb_touches == ANY_FINGER and reading.thumb_touches is None:
-        out.add("thumb")
-    elif shape.thumb_touches not in (None, ANY_FINGER) and reading.thumb_touches != shape.thumb_touches:
-        out |= {"thumb", shape.thumb_touches}
-    if shape.index_up and reading.extended["index"] and not reading.index_points_up:
-        out.add("index")
-    if shape.spread and not reading.spread:
-        out |= {"index", "middle"}
-    return out
+    """The fingers the drawing of the learner's hand marks for `digit`: those the problems with
+    the hand are about (up where it must be down or the other way round, curled where it must
+    curve, the thumb and the fingertip it must touch)."""
+    return set().union(*(fingers for fingers, _ in _problems(reading, digit)))
 
 
 # -- pairs learners confuse -----------------------------------------------------------------
