@@ -26,7 +26,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from trainer.classes import NOT_DIGIT, SHOW_THRESHOLD
+from trainer.classes import SHOW_THRESHOLD
+from trainer.evaluate import shown_as_digit
 from trainer.features import normalise_landmarks
 from trainer.finger_states import HandReading, matches, read_hand
 
@@ -192,10 +193,10 @@ class PracticeRound:
         current = self.results[self.index]
         current.seen[shown(result)] += 1
         probs = result.decision.probs
-        top = int(np.argmax(probs)) if probs is not None else NOT_DIGIT
-        # the digit the model says (on top, at or above the threshold), None for "not a digit"
-        model_digit = (top if top != NOT_DIGIT and result.decision.state != "not_digit" and float(probs[top]) >= threshold
-                       else None)
+        top = None if probs is None else int(np.argmax(probs))
+        # the digit the model says (on top, at or above the threshold), None for "not a digit" or "?"
+        model_digit = (top if top is not None and result.decision.state != "not_digit"
+                       and shown_as_digit(top, probs[top], threshold) else None)
         model_says = model_digit == target
         obs = result.observation
         # read once a frame, for the vote and the hint

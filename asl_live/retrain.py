@@ -26,6 +26,7 @@ from trainer.bundle_meta import BundleMeta
 from trainer.classes import NOT_DIGIT, SHOW_THRESHOLD
 from trainer.classifier import Classifier
 from trainer.data import dataset_name
+from trainer.evaluate import shown_as_digit
 from trainer.examples import HELDOUT_FILE, Example, load_examples
 from trainer.progress import Cancelled, Progress, ShouldStop
 from trainer.train import TrainSettings
@@ -158,7 +159,7 @@ def right(classifier: Classifier, examples: list[Example], threshold: float = SH
                             for i in range(0, len(examples), 64)])
     top, conf = probs.argmax(axis=1), probs.max(axis=1)
     labels = np.array([e.label for e in examples])
-    shown_digit = (top < NOT_DIGIT) & (conf >= threshold)
+    shown_digit = shown_as_digit(top, conf, threshold)
     return np.where(labels == NOT_DIGIT, ~shown_digit, top == labels)
 
 

@@ -19,27 +19,20 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-import numpy as np
-
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))  # this checkout's packages, not an installed copy
 
 from asl_live.handshape import PAIRS, confused, hint, hinted_digits  # noqa: E402
-from trainer.classes import NOT_DIGIT, SHOW_THRESHOLD  # noqa: E402
+from trainer.classes import SHOW_THRESHOLD  # noqa: E402
 from trainer.classifier import Classifier  # noqa: E402
 from trainer.crops import crop_samples  # noqa: E402
 from trainer.data import ScanReport, scan_many  # noqa: E402
+from trainer.evaluate import shown_as_digit  # noqa: E402
 from trainer.finger_states import read_hand  # noqa: E402
 from trainer.pipeline import bundle_split  # noqa: E402
 
 NAMED = re.compile(r"^That is (\d): for (\d),")
 DATASETS = ("asl-digits-kaggle", "sign-language-digits")
-
-
-def model_digit(probs: np.ndarray) -> int | None:
-    """The digit the app shows for these probabilities (as practice reads it), None otherwise."""
-    top = int(np.argmax(probs))
-    return top if top != NOT_DIGIT and float(probs[top]) >= SHOW_THRESHOLD else None
 
 
 def measure(shared: Path, model: Path) -> dict:
@@ -51,16 +44,18 @@ def measure(shared: Path, model: Path) -> dict:
     crops = crop_samples(test, hand_model, classifier.crop_settings)
     kept = [(s, o) for s, o in zip(crops.samples, crops.observations) if o is not None]
     probs = classifier.predict_batch([o for _, o in kept])
+    top = probs.argmax(axis=1)
+    shown = shown_as_digit(top, probs.max(axis=1), SHOW_THRESHOLD)  # the digit practice sees the model say
     hinted = hinted_digits()
     per: dict[str, Counter] = {}
-    for (s, o), p in zip(kept, probs):
-        reading, shown = read_hand(o.landmarks, o.handedness), model_digit(p)
+    for (s, o), digit, is_shown in zip(kept, top, shown):
+        reading, model_digit = read_hand(o.landmarks, o.handedness), int(digit) if is_shown else None
         for target in sorted(paired):
             if not confused(s.label, target):
                 continue
             c = per.setdefault(f"{s.label} for {target}", Counter())
             c["photos"] += 1
-            said = hint(reading, target, shown) if target in hinted else None
+            said = hint(reading, target, model_digit) if target in hinted else None
             m = NAMED.match(said or "")
             if m:
                 c["named"] += 1
