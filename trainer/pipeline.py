@@ -307,8 +307,9 @@ def run_training(job: TrainJob, progress: Progress = no_progress, should_stop: S
     def finish(tmp: Path, classifier: Classifier) -> None:
         finish_bundle(tmp, classifier, meta, test_crops, result.history)
         seed = job.split.seed
-        # Every held-out image of this run (the learner's own captures after a fine-tune) stays,
-        # beside the base bundle's: the next Retrain is judged on both.
+        # Up to HELDOUT_PER_CLASS of this run's held-out images (the learner's own captures after
+        # a fine-tune) beside as many of the base bundle's, not drawn from one pool where the
+        # learner's few could be crowded out: the next Retrain is judged on both.
         heldout = _examples(list(zip(test_crops.samples, test_crops.observations)))
         save_examples(tmp / HELDOUT_FILE, balanced(heldout, HELDOUT_PER_CLASS, seed) +
                       balanced(base_heldout, HELDOUT_PER_CLASS, seed))

@@ -19,11 +19,12 @@ from PySide6.QtWidgets import (
 )
 
 from asl_live.gui.hand_view import HandDrawing
-from asl_live.hand3d import View
 from asl_live.gui.widgets import coach_label, fill_table, make_table, muted, no_focus, show_coach
+from asl_live.hand3d import View
 from asl_live.handshape import PAIRS, letter_note
 from asl_live.practice import RoundView
 from asl_live.walkthrough import GuideView
+
 
 def _drill_name(digits: tuple[int, ...]) -> str:
     *first, last = map(str, digits)
