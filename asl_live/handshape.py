@@ -60,6 +60,8 @@ def _problems(reading: HandReading, digit: int) -> list[tuple[frozenset[str], st
             say(f, f"Your {_name(f)} is curled into your palm: for {digit}, curve it round to meet your thumb.")
     if shape.thumb_touches == ANY_FINGER and reading.thumb_touches is None:
         say("thumb", "For 0, close the circle: touch your fingertips to your thumb.")
+    elif shape.index_closes and not reading.index_closes:
+        say("thumb index", f"Bring your index fingertip to your thumb: for {digit}, the circle closes there.")
     elif target is not None and reading.thumb_touches != target and not reading.extended[target]:
         if reading.thumb_touches is None:
             say(f"thumb {target}", f"Touch your thumb to the tip of your {_name(target)} for {digit}.")

@@ -1,13 +1,14 @@
 """How often the finger-state reader (trainer.finger_states) agrees with the digit labels.
 
-    python scripts/finger_agreement.py --shared ../shared [--split test|train|val] [--json OUT]
-                                       [--no-letters]
+    python scripts/finger_agreement.py --shared ../shared [--split test|train|val|all] [--json OUT]
+                                       [--variant gray|low64|...] [--no-letters]
 
 For each shared digit dataset, the share of photos in the split (trainer.data's split: per
 dataset, by participant) whose reading `matches` their own label, overall and per digit, and
 per digit the share that match some other digit's definition instead (where a hint would be
-wrong about the hand). Photos where no hand is found count as disagreeing. Also, informative
-only: how often the non-digit letter photos (asl-letters-dlee) match any digit's definition.
+wrong about the hand), and how many the loose check behind the model (`plainly_not`) calls
+plainly not their own digit: the most right answers it can take from any model on them.
+Photos where no hand is found count as disagreeing. Also, informative only: how often the non-digit letter photos (asl-letters-dlee) match any digit's definition.
 
 Landmarks come through the app's own path (trainer.crops / trainer.hands, crop cache included,
 so a second run is fast). The thresholds in trainer.finger_states were chosen on the training
@@ -28,6 +29,7 @@ from trainer import atomicio
 from trainer.crops import crop_samples
 from trainer.data import Sample, ScanReport, SplitSettings, scan_many, split
 from trainer.hands import CropSettings, HandObservation
+from trainer.variants import VARIANTS
 
 DIGIT_DATASETS = ("asl-digits-kaggle", "sign-language-digits")
 LETTERS = "asl-letters-dlee"
@@ -43,15 +45,17 @@ def _pct(x: float | None) -> str:
 
 def digit_figures(samples: list[Sample], observations: list[HandObservation | None]) -> dict:
     """Agreement figures of one dataset's photos."""
-    n, own, other, no_hand = Counter(), Counter(), Counter(), Counter()
+    n, own, other, no_hand, plain = Counter(), Counter(), Counter(), Counter(), Counter()
     confused: dict[int, Counter] = defaultdict(Counter)
     for s, obs in zip(samples, observations):
         n[s.label] += 1
         if obs is None:
             no_hand[s.label] += 1
             continue
-        got = fs.matching_digits(fs.read_hand(obs.landmarks, obs.handedness))
+        reading = fs.read_hand(obs.landmarks, obs.handedness)
+        got = fs.matching_digits(reading)
         own[s.label] += s.label in got
+        plain[s.label] += fs.plainly_not(reading, s.label) is not None
         wrong = [d for d in got if d != s.label]
         other[s.label] += bool(wrong)
         confused[s.label].update(wrong)
@@ -65,6 +69,10 @@ def digit_figures(samples: list[Sample], observations: list[HandObservation | No
         "images": total,
         "per_digit_images": {str(d): n[d] for d in range(10)},
         "no_hand": sum(no_hand.values()),
+        # photos the loose check (fs.plainly_not) calls plainly not their own digit: the most
+        # right answers of any model it can turn into "not a digit" here
+        "plainly_not_own": sum(plain.values()),
+        "plainly_not_own_per_digit": {str(d): plain[d] for d in range(10) if plain[d]},
     }
 
 
@@ -103,7 +111,7 @@ def letter_figures(samples: list[Sample], observations: list[HandObservation | N
 
 def thresholds() -> dict[str, float]:
     return {k: getattr(fs, k) for k in ("EXTENDED_REACH", "CURLED_REACH", "THUMB_OUT", "TOUCH", "SPREAD", "STRAIGHT_BEND",
-                                        "INDEX_UP", "MAX_TILT")}
+                                        "INDEX_UP", "INDEX_CLOSES", "MAX_TILT")}
 
 
 def report(result: dict) -> str:
@@ -111,7 +119,9 @@ def report(result: dict) -> str:
              f"their label; 'other': matches another digit's definition instead)"]
     for name, fig in result["datasets"].items():
         lines.append(f"\n{name}: {_pct(fig['overall'])} of {fig['images']} photos agree "
-                     f"(no hand found in {fig['no_hand']}); other digit {_pct(fig['other_digit_overall'])}")
+                     f"(no hand found in {fig['no_hand']}); other digit {_pct(fig['other_digit_overall'])}; "
+                     f"plainly not their own digit {fig['plainly_not_own']} "
+                     f"{fig['plainly_not_own_per_digit'] or ''}".rstrip())
         for d in range(10):
             conf = ", ".join(f"{e}:{c}" for e, c in fig["confused_with"][str(d)].items())
             lines.append(f"  {d}: agree {_pct(fig['per_digit'][str(d)])}  other {_pct(fig['other_digit'][str(d)])}"
@@ -138,7 +148,9 @@ def hinted(result: dict) -> set[int]:
 def main(argv: list[str] | None = None) -> dict:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--shared", type=Path, default=Path("../shared"))
-    p.add_argument("--split", choices=["test", "train", "val"], default="test")
+    p.add_argument("--split", choices=["test", "train", "val", "all"], default="test")
+    p.add_argument("--variant", choices=sorted(VARIANTS), default="plain",
+                   help="score the photos through an image variant (grey, 64 px, ...)")
     p.add_argument("--json", type=Path, help="also write the figures here (atomically)")
     p.add_argument("--no-letters", action="store_true", help="skip the non-digit letter photos")
     args = p.parse_args(argv)
@@ -146,9 +158,9 @@ def main(argv: list[str] | None = None) -> dict:
     hand_model = args.shared / "models" / "hand_landmarker.task"
     datasets = args.shared / "datasets"
     samples = scan_many([datasets / name for name in DIGIT_DATASETS], ScanReport())
-    part = split(samples, SplitSettings())[args.split]
-    crops = crop_samples(part, hand_model, CropSettings())
-    result: dict = {"split": args.split, "thresholds": thresholds(), "datasets": {}}
+    part = samples if args.split == "all" else split(samples, SplitSettings())[args.split]
+    crops = crop_samples(part, hand_model, CropSettings(), variant=args.variant)
+    result: dict = {"split": args.split, "variant": args.variant, "thresholds": thresholds(), "datasets": {}}
     for name in sorted({s.dataset for s in crops.samples}):
         idx = [i for i, s in enumerate(crops.samples) if s.dataset == name]
         result["datasets"][name] = digit_figures([crops.samples[i] for i in idx],

@@ -2,13 +2,14 @@
 product's `asl-train train` with the recipe changed where a study says), score with
 `asl-train evaluate`.
 
-    python scripts/results.py --shared ../shared --out results [--shipped DIR] [--only NAME ...] [--retrain]
+    python scripts/results.py --shared ../shared --out results [--shipped DIR] [--only NAME ...]
+                              [--retrain] [--rescore]
 
-Each experiment trains a bundle (skipped when it exists, unless --retrain) with the default
-recipe, the 16 letters whose hand shape is no digit included as negatives ("not a digit"),
-and evaluates it with `asl-train evaluate --json`; the JSON files land in --out and the table
-in --out/RESULTS.md. Every command is printed before it runs, so any figure can be re-made
-alone. Rows:
+Each experiment trains a bundle (skipped when it exists, unless --retrain; its scores are kept
+unless --rescore) with the default recipe, the 16 letters whose hand shape is no digit
+included as negatives ("not a digit"), and evaluates it with `asl-train evaluate --json`; the
+JSON files land in --out and the table in --out/RESULTS.md. Every command is printed before it
+runs, so any figure can be re-made alone. Rows:
 
 - digits: accuracy on a digit test set (held-out split, through every image variant; or every
   image of the dataset the model never saw, "(cross)");
@@ -163,6 +164,7 @@ def main() -> int:
     p.add_argument("--only", nargs="*", help="experiment names (substring match)")
     p.add_argument("--variants", nargs="*", default=list(VARIANTS), choices=list(VARIANTS))
     p.add_argument("--retrain", action="store_true")
+    p.add_argument("--rescore", action="store_true", help="score existing bundles again (after a change in scoring)")
     args = p.parse_args()
     shared, out = args.shared.resolve(), args.out.resolve()
     hand = ["--hand-model", str(shared / "models" / "hand_landmarker.task")]
@@ -193,7 +195,7 @@ def main() -> int:
         for test in exp["tests"]:
             for variant in (args.variants if test["variants"] else ["plain"]):
                 target = out / f"{slug(name)}__{slug(test['label'])}__{variant}.json"
-                if target.exists() and not args.retrain:
+                if target.exists() and not (args.retrain or args.rescore):
                     continue
                 where = ["--data", test["root"], "--split", test["split"]] if test["kind"] == "digits" else [
                     "--negatives", test["root"], "--negatives-split", test["split"]]

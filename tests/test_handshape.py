@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from _paths import KAGGLE, SLD
+from _paths import KAGGLE, SLD, kaggle_image
 from asl_live import handshape as hs
 from trainer import finger_states as fs
 from trainer.classes import SHOW_THRESHOLD
@@ -223,6 +223,94 @@ def test_near_digit_shapes_are_not_the_digit_and_the_hint_says_why() -> None:
     read = fs.read_hand(c, "Right")
     assert read.thumb_touches is None and not fs.matches(read, 0)
     assert "For 0, close the circle: touch your fingertips to your thumb." in hs.problems(read, 0)
+
+
+def test_a_0_closes_at_the_index_an_x_seen_from_the_side_does_not() -> None:
+    zero = synthetic_hand(**CANONICAL[0])
+    x = zero.copy()  # the thumb on the middle fingertip, the index hooked up and away over the palm
+    x[7, :2] = x[6, :2] + np.array([-0.25, -0.15]) * 120
+    x[8, :2] = x[6, :2] + np.array([-0.45, 0.0]) * 120
+    read = fs.read_hand(x, "Right")
+    assert read.thumb_touches is not None and read.gaps["index"] > fs.INDEX_CLOSES
+    assert not read.index_closes and not fs.matches(read, 0) and fs.matching_digits(read) == []
+    assert hs.problems(read, 0) == ["Bring your index fingertip to your thumb: for 0, the circle closes there."]
+    assert hs.wrong_fingers(read, 0) == {"thumb", "index"}
+    assert fs.read_hand(zero, "Right").index_closes
+
+
+def test_plainly_not_a_digit_names_what_every_sign_of_it_has() -> None:
+    """The loose check behind the model (trainer.classifier): silent on every well-made digit,
+    and it names the one missing thing on a shape one detail away."""
+    for digit, kw in CANONICAL.items():
+        hand = fs.read_hand(synthetic_hand(**kw), "Right")
+        assert fs.plainly_not(hand, digit) is None, digit
+        assert fs.plainly_not(fs.read_hand(rotated(synthetic_hand(**kw), 40), "Right"), digit) is None, digit
+    one = synthetic_hand(**CANONICAL[1])
+    assert fs.plainly_not(fs.read_hand(rotated(one, 90), "Right"), 1) == "sideways"  # a G
+    assert fs.plainly_not(fs.read_hand(mirrored(rotated(one, -90)), "Left"), 1) == "sideways"
+    assert fs.plainly_not(fs.read_hand(hooked_index(one), "Right"), 1) == "raised finger bent"  # an X
+    assert fs.plainly_not(fs.read_hand(hooked_index(one, 35), "Right"), 1) is None  # slightly bent: the strict rules' call
+    g = one.copy()  # upright, the index turned sideways at its knuckle
+    g[[6, 7, 8], :2] = rotated(one, 85, centre=tuple(one[5, :2]))[[6, 7, 8], :2]
+    assert fs.plainly_not(fs.read_hand(g, "Right"), 1) == "index sideways"
+    c = synthetic_hand(**CANONICAL[0])
+    c[4, :2] += (0.5 * 120, 0.5 * 120)  # a C: the thumb well away from the fingertips
+    assert fs.plainly_not(fs.read_hand(c, "Right"), 0) == "open"
+    seven = synthetic_hand(**CANONICAL[7])
+    seven[4, :2] += (0.9 * 120, 0.3 * 120)
+    assert fs.plainly_not(fs.read_hand(seven, "Right"), 7) == "thumb touches nothing"
+
+
+@pytest.mark.parametrize("classes", [10, 11])
+def test_shape_checked_turns_only_the_plainly_wrong_rows(classes: int) -> None:
+    from trainer.classifier import shape_checked
+    from trainer.hands import HandObservation
+
+    def obs(pts: np.ndarray) -> HandObservation:
+        return HandObservation(np.zeros((8, 8, 3), np.uint8), pts, (0.0, 0.0, 8.0), "Right", 1.0)
+
+    one = synthetic_hand(**CANONICAL[1])
+    says_one = np.full(classes, 0.01, np.float32)
+    says_one[1] = 1.0 - 0.01 * (classes - 1)
+    probs = np.stack([says_one, says_one])
+    out = shape_checked(probs, [obs(one), obs(rotated(one, 90))])
+    assert np.array_equal(out[0], says_one)  # a 1 upright stays a 1
+    turned = np.zeros(classes, np.float32)
+    if classes == 11:
+        turned[10] = 1.0
+    else:
+        turned[:] = 0.1  # no "not a digit" class: every digit alike, shown as "?"
+    assert np.allclose(out[1], turned)
+    assert np.array_equal(probs[1], says_one)  # the input is left as it was
+    if classes == 11:  # only a digit on top is checked
+        says_not = np.eye(11, dtype=np.float32)[10]
+        assert np.array_equal(shape_checked(says_not[None], [obs(rotated(one, 90))])[0], says_not)
+
+
+@pytest.mark.parametrize("digit,k", [(1, 3), (5, 2)])
+def test_the_model_never_shows_a_digit_the_hand_plainly_is_not(good_bundle, hand_model_path, digit, k) -> None:
+    """A real photo's hand turned on its side (a G for a 1): the model reads upright landmarks
+    and still says the digit; the classifier answers "not a digit" because no digit is signed
+    sideways. The photo itself is untouched."""
+    from dataclasses import replace
+
+    from trainer.classes import NOT_DIGIT
+    from trainer.classifier import Classifier
+    from trainer.hands import HandCropper
+    from trainer.images import read_rgb
+
+    clf = Classifier.load(good_bundle)
+    with HandCropper(hand_model_path, clf.crop_settings) as cropper:
+        obs = cropper.observe(read_rgb(kaggle_image(digit, k)))
+    turned = replace(obs, landmarks=rotated(obs.landmarks, 90, centre=tuple(obs.landmarks[0, :2])))
+    assert fs.plainly_not(fs.read_hand(turned.landmarks, turned.handedness), digit) == "sideways"
+    clf.shape_check = False
+    assert int(np.argmax(clf.predict(turned))) == digit
+    clf.shape_check = True
+    probs = clf.predict(turned)
+    assert probs[NOT_DIGIT] == 1.0 and probs[:NOT_DIGIT].sum() == 0.0
+    assert int(np.argmax(clf.predict(obs))) == digit
+    assert np.allclose(clf.predict_batch([obs, turned]), [clf.predict(obs), probs])
 
 
 def _agreement(tmp_path: Path, per: dict[str, dict[str, float]]) -> Path:

@@ -15,7 +15,8 @@ from pathlib import Path
 import numpy as np
 
 from .bundle_meta import BundleError, BundleMeta
-from .classes import NOT_DIGIT
+from .classes import NOT_DIGIT, NUM_DIGITS
+from .finger_states import plainly_not, read_hand
 from .features import batch_inputs
 from .gate import LandmarkGate, gate_features
 from .hands import NUM_LANDMARKS, CropSettings, HandObservation
@@ -28,6 +29,22 @@ def softmax(logits: np.ndarray, temperature: float = 1.0) -> np.ndarray:
     z = np.asarray(logits, dtype=np.float64) / temperature
     z = np.exp(z - z.max(axis=-1, keepdims=True))
     return (z / z.sum(axis=-1, keepdims=True)).astype(np.float32)
+
+
+def shape_checked(probs: np.ndarray, observations: list[HandObservation]) -> np.ndarray:
+    """`probs` (n, 10 or 11 classes) with every row whose top digit the hand plainly is not
+    (trainer.finger_states.plainly_not) turned into "not a digit" with probability 1, or, for
+    ten classes, every digit alike (the app shows "?"). A new array."""
+    out = np.array(probs, dtype=np.float32, copy=True)
+    for i, obs in enumerate(observations):
+        top = int(np.argmax(out[i]))
+        if top < NUM_DIGITS and plainly_not(read_hand(obs.landmarks, obs.handedness), top):
+            out[i] = 0.0
+            if out.shape[1] > NOT_DIGIT:
+                out[i, NOT_DIGIT] = 1.0
+            else:
+                out[i, :NUM_DIGITS] = 1.0 / NUM_DIGITS
+    return out
 
 
 class LiteRunner:
@@ -103,6 +120,9 @@ class Classifier:
         self.path = path
         self._runner = runner
         self.gate = gate  # trainer.gate: hands far from every training digit are "not a digit"
+        # hands plainly not the digit the model puts on top are "not a digit" (predict_batch);
+        # off only to measure what the check does (scripts)
+        self.shape_check = True
 
     @classmethod
     def load(cls, bundle_dir: str | os.PathLike[str]) -> "Classifier":
@@ -160,14 +180,16 @@ class Classifier:
         return self._runner.logits(x)
 
     def predict_batch(self, observations: list[HandObservation]) -> np.ndarray:
-        """(n, num_classes) probabilities; a hand the gate finds far from every digit gets
-        "not a digit" with probability 1."""
+        """(n, num_classes) probabilities; a hand the gate finds far from every digit, or
+        plainly not the digit on top (trainer.finger_states.plainly_not: pointing sideways, a 0
+        left open, a raised finger hooked), gets "not a digit" with probability 1 ("?" for a
+        model without that class: every digit alike)."""
         probs = softmax(self.logits_batch(observations), self.temperature)
         if self.gate is not None:
             far = self.gate.novel(gate_features(observations))
             probs[far] = 0.0
             probs[far, NOT_DIGIT] = 1.0
-        return probs
+        return shape_checked(probs, observations) if self.shape_check else probs
 
     def predict(self, obs: HandObservation) -> np.ndarray:
         return self.predict_batch([obs])[0]

@@ -65,6 +65,11 @@ INDEX_UP = 62.5
 letters' G photos that otherwise read as a 1 (index straight, others folded) 64-81. A G is a 1
 pointing sideways; the hand's tilt (MAX_TILT) catches most, this the rest."""
 
+INDEX_CLOSES = 0.5
+"""A 0's circle closes at the index: its tip within this of the thumb tip. Training 0s at most
+0.42 (Kaggle 0.29; 1 of 438 above 0.4); the letters that otherwise read as a 0 with the thumb at
+another fingertip and the index away (an X's hooked index, a C, E, M or N) 0.51-0.82."""
+
 MAX_TILT = 60.0
 """Degrees the hand may point away from straight up (trainer.features.hand_tilt): digits are
 signed with the hand up (18 of 4,756 training digits lean further, none beyond 70); a G or an H
@@ -100,11 +105,17 @@ class HandReading:
     tilt: float = 0.0  # degrees from straight up, positive leaning to the picture's right (left hands mirrored)
     thumb_out: float = 0.0  # thumb tip's distance from the pinky knuckle
     touch_distance: float = math.inf  # thumb tip to the nearest long-finger tip
+    gaps: dict[str, float] = field(default_factory=dict)  # thumb tip to each long-finger tip
     spread_ratio: float = 0.0  # index-middle tip gap over their knuckle gap
 
     @property
     def index_points_up(self) -> bool:
         return abs(self.direction.get("index", 0.0)) <= INDEX_UP
+
+    @property
+    def index_closes(self) -> bool:
+        """The index fingertip is at the thumb's (INDEX_CLOSES), where a 0's circle closes."""
+        return self.gaps.get("index", math.inf) < INDEX_CLOSES
 
     @property
     def up(self) -> tuple[str, ...]:
@@ -166,6 +177,7 @@ def read_hand(landmarks: np.ndarray, handedness: str) -> HandReading:
         tilt=tilt,
         thumb_out=thumb_out,
         touch_distance=gaps[nearest],
+        gaps=gaps,
         spread_ratio=spread_ratio,
     )
 
@@ -190,18 +202,20 @@ class DigitShape:
     thumb_touches: str | None = None
     spread: bool = False
     index_up: bool = False  # the index must point up (within INDEX_UP), not sideways
+    index_closes: bool = False  # the index tip must be at the thumb's (INDEX_CLOSES)
 
 
 def _shape(up: str = "", down: str = "", curved: str = "", touches: str | None = None,
-           spread: bool = False, index_up: bool = False) -> DigitShape:
+           spread: bool = False, index_up: bool = False, index_closes: bool = False) -> DigitShape:
     return DigitShape(frozenset(up.split()), frozenset(down.split()), frozenset(curved.split()), touches, spread,
-                      index_up)
+                      index_up, index_closes)
 
 
 DIGIT_SHAPES: dict[int, DigitShape] = {
-    # Curved fingers meet the thumb. Only index and middle must not be curled: ring and pinky
-    # are often tucked lower in an O, and the leading fingers already tell an O from a fist.
-    0: _shape(down="index middle ring pinky", curved="index middle", touches=ANY_FINGER),
+    # Curved fingers meet the thumb, the index among them (an X's hooked index does not). Only
+    # index and middle must not be curled: ring and pinky are often tucked lower in an O, and the
+    # leading fingers already tell an O from a fist.
+    0: _shape(down="index middle ring pinky", curved="index middle", touches=ANY_FINGER, index_closes=True),
     1: _shape(up="index", down="thumb middle ring pinky", index_up=True),
     2: _shape(up="index middle", down="thumb ring pinky", spread=True),
     3: _shape(up="thumb index middle", down="ring pinky"),
@@ -230,9 +244,57 @@ def matches(reading: HandReading, digit: int) -> bool:
         return False
     if shape.index_up and not reading.index_points_up:
         return False
+    if shape.index_closes and not reading.index_closes:
+        return False
     return not (shape.spread and not reading.spread)
 
 
 def matching_digits(reading: HandReading) -> list[int]:
     """Every digit whose shape the hand has (usually none or one)."""
     return [d for d in DIGIT_SHAPES if matches(reading, d)]
+
+
+# -- plainly not that digit ------------------------------------------------------------------
+# The finger rules above are strict (a learner's hand must be right to be accepted); these are
+# loose: what EVERY training digit has, with a margin of about half again, so no real digit is
+# turned away. A hand the model calls a digit but that lacks it is "not a digit" wherever the
+# model's answer is used (trainer.classifier): an X, C or G one detail from a digit a model
+# never trained on. Maxima over the training split of both shared digit datasets (4,756 hands).
+
+PLAIN_TILT = 75.0
+"""Degrees from upright beyond which a hand signs no digit (training digits at most 69)."""
+
+PLAIN_OPEN_0 = 0.5
+"""A 0 whose thumb tip is farther than this from every fingertip is open, a C (training 0s at most 0.31)."""
+
+PLAIN_INDEX_0 = 0.65
+"""A 0 whose index tip is farther than this from the thumb tip is not a 0 (training 0s at most 0.42)."""
+
+PLAIN_SIDEWAYS_1 = 75.0
+"""Degrees from straight up beyond which an index is no 1's, a G (training 1s at most 61)."""
+
+PLAIN_NO_TOUCH = 0.85
+"""A 6-9 whose thumb tip is farther than this from every fingertip touches none (training at most 0.71)."""
+
+PLAIN_BENT = 45.0
+"""Degrees a finger a digit raises may bend before it is hooked or curved, an X or a C (training
+2-9 at most 26; 1s 21 in 99.5%)."""
+
+_TOUCHING_DIGITS = (6, 7, 8, 9)
+
+
+def plainly_not(reading: HandReading, digit: int) -> str | None:
+    """Why the hand is plainly not `digit` (a short reason, for tests and studies), or None
+    when nothing every sign of that digit has is missing."""
+    if abs(reading.tilt) > PLAIN_TILT:
+        return "sideways"
+    if digit == 0 and (reading.touch_distance > PLAIN_OPEN_0 or reading.gaps.get("index", 0.0) > PLAIN_INDEX_0):
+        return "open"
+    if digit == 1 and abs(reading.direction.get("index", 0.0)) > PLAIN_SIDEWAYS_1:
+        return "index sideways"
+    if digit in _TOUCHING_DIGITS and reading.touch_distance > PLAIN_NO_TOUCH:
+        return "thumb touches nothing"
+    if any(reading.bend.get(f, 0.0) > PLAIN_BENT for f in DIGIT_SHAPES[digit].up if f != "thumb"):
+        return "raised finger bent"
+    return None
+
