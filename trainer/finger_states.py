@@ -129,10 +129,18 @@ def upright_points(landmarks: np.ndarray, handedness: str) -> np.ndarray:
     return normalise_landmarks(np.asarray(landmarks, dtype=np.float32), handedness, upright=True).reshape(21, 2)
 
 
-def _angle(a: np.ndarray, b: np.ndarray) -> float:
+def _angle(a: tuple[float, float], b: tuple[float, float]) -> float:
     """Degrees between two 2-D vectors."""
-    cos = float(np.dot(a, b)) / max(1e-9, float(np.linalg.norm(a) * np.linalg.norm(b)))
+    cos = (a[0] * b[0] + a[1] * b[1]) / max(1e-9, math.hypot(*a) * math.hypot(*b))
     return math.degrees(math.acos(max(-1.0, min(1.0, cos))))
+
+
+def _sub(a: list[float], b: list[float]) -> tuple[float, float]:
+    return a[0] - b[0], a[1] - b[1]
+
+
+def _gap(a: list[float], b: list[float]) -> float:
+    return math.hypot(a[0] - b[0], a[1] - b[1])
 
 
 def read_hand(landmarks: np.ndarray, handedness: str) -> HandReading:
@@ -144,7 +152,8 @@ def read_hand(landmarks: np.ndarray, handedness: str) -> HandReading:
     lm = np.asarray(landmarks, dtype=np.float32)
     if lm.shape[0] != 21 or lm.ndim != 2 or lm.shape[1] < 2:
         raise ValueError(f"expected (21, 2|3) landmarks, got {lm.shape}")
-    p = upright_points(lm, handedness)
+    # plain floats: a reading is a few dozen 2-D distances and angles, read every frame
+    p = upright_points(lm, handedness).tolist()
     reach: dict[str, float] = {}
     bend: dict[str, float] = {}
     direction: dict[str, float] = {}
@@ -152,18 +161,18 @@ def read_hand(landmarks: np.ndarray, handedness: str) -> HandReading:
     for name, (mcp, pip, dip, tip) in _JOINTS.items():
         v = seen[tip] - seen[mcp]
         direction[name] = math.degrees(math.atan2(v[0], -v[1]))  # image y points down
-        reach[name] = float(np.linalg.norm(p[tip]) / max(1e-6, float(np.linalg.norm(p[pip]))))
-        bend[name] = _angle(p[pip] - p[mcp], p[tip] - p[dip])
-    thumb_out = float(np.linalg.norm(p[_THUMB_TIP] - p[_PINKY_MCP]))
-    gaps = {f: float(np.linalg.norm(p[_THUMB_TIP] - p[TIPS[f]])) for f in LONG_FINGERS}
+        reach[name] = math.hypot(*p[tip]) / max(1e-6, math.hypot(*p[pip]))
+        bend[name] = _angle(_sub(p[pip], p[mcp]), _sub(p[tip], p[dip]))
+    thumb_out = _gap(p[_THUMB_TIP], p[_PINKY_MCP])
+    gaps = {f: _gap(p[_THUMB_TIP], p[TIPS[f]]) for f in LONG_FINGERS}
     nearest = min(gaps, key=gaps.__getitem__)
     # A fingertip at the thumb tip is brought to the thumb (6-9, the O of 0), not held up, however
     # straight the finger looks in the picture.
     reaching = {f: reach[f] > EXTENDED_REACH and gaps[f] >= TOUCH for f in LONG_FINGERS}
     extended = {"thumb": thumb_out > THUMB_OUT, **{f: reaching[f] and bend[f] <= STRAIGHT_BEND for f in LONG_FINGERS}}
     tilt = math.degrees(hand_tilt(lm, handedness))
-    knuckle_gap = max(1e-6, float(np.linalg.norm(p[_INDEX_MCP] - p[_MIDDLE_MCP])))
-    spread_ratio = float(np.linalg.norm(p[TIPS["index"]] - p[TIPS["middle"]])) / knuckle_gap
+    knuckle_gap = max(1e-6, _gap(p[_INDEX_MCP], p[_MIDDLE_MCP]))
+    spread_ratio = _gap(p[TIPS["index"]], p[TIPS["middle"]]) / knuckle_gap
     return HandReading(
         extended=extended,
         curled={f: reach[f] < CURLED_REACH for f in LONG_FINGERS},
