@@ -3,8 +3,10 @@
 "No hand" alone leaves a learner holding up a hand and guessing. The coach looks at the frame
 and at the hand (or the lack of one) and, once a condition has held for a moment, says what to
 do: move up when the wrist is below the picture, come closer when the hand is small, turn on a
-light when it is too dark, hold still when the hand is blurred. It says nothing once the hand
-is found and framed well. Pure and Qt-free: the live pipeline feeds it every frame.
+light when it is too dark, hold still when the hand is blurred, point the fingers up when the
+hand is on its side (no digit is signed that way: the classifier answers "not a digit",
+trainer.finger_states.PLAIN_TILT, and the learner should know why). It says nothing once the
+hand is found and framed well. Pure and Qt-free: the live pipeline feeds it every frame.
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from trainer.features import hand_tilt
+from trainer.finger_states import PLAIN_TILT
 from trainer.hands import HandObservation
 from trainer.images import luma
 
@@ -27,6 +31,7 @@ BLURRED = "Hold your hand still: the picture of it is blurred."
 MOVE_UP = "Move your hand up: your wrist is below the picture."
 MOVE_DOWN = "Move your hand down: your fingertips are above the picture."
 MOVE_IN = "Move your hand toward the middle: it is cut off at the side of the picture."
+SIDEWAYS = "Point your fingers up: digits are signed with the hand upright, not on its side."
 
 
 @dataclass(frozen=True)
@@ -90,6 +95,8 @@ def frame_problem(rgb: np.ndarray, obs: HandObservation | None, settings: Framin
         return COME_CLOSER
     if sharpness(obs.crop) < settings.blur_variance:
         return BLURRED
+    if abs(np.degrees(hand_tilt(obs.landmarks, obs.handedness))) > PLAIN_TILT:
+        return SIDEWAYS
     return None
 
 

@@ -38,6 +38,8 @@ FRAMES = {  # name: (frame, what the coach should say)
     "small": (lambda: paste(room(), 5, 10, (320, 240), 65), fr.COME_CLOSER),
     "dark": (lambda: dimmed(paste(room(), 5, 10, (320, 240), 220), 2, np.random.default_rng(0)), fr.TOO_DARK),
     "blurred": (lambda: smeared(paste(room(), 5, 10, (320, 240), 220), 41), fr.BLURRED),
+    "on its side": (lambda: paste(room(), 1, 10, (320, 240), 220, angle=90.0), fr.SIDEWAYS),
+    "leaning": (lambda: paste(room(), 1, 10, (320, 240), 220, angle=40.0), None),
 }
 
 
