@@ -53,7 +53,8 @@ def upright_3d(landmarks: np.ndarray, handedness: str) -> np.ndarray:
 def digit_shapes(bundle_dir: str) -> dict[int, np.ndarray]:
     """The average upright 3D hand of each digit among the bundle's training examples (its
     rehearsal set: trainer.examples); empty for a bundle that carries none."""
-    from trainer.examples import REHEARSAL_FILE, load_examples
+    from trainer.bundle_meta import REHEARSAL_FILE
+    from trainer.examples import load_examples
 
     try:
         examples = load_examples(Path(bundle_dir) / REHEARSAL_FILE)

@@ -22,12 +22,12 @@ from pathlib import Path
 import numpy as np
 
 from trainer.atomicio import clean_stale_staging, previous_path
-from trainer.bundle_meta import BundleMeta
+from trainer.bundle_meta import HELDOUT_FILE, BundleMeta
 from trainer.classes import NOT_DIGIT, SHOW_THRESHOLD
 from trainer.classifier import Classifier
 from trainer.data import dataset_name
 from trainer.evaluate import shown_as_digit
-from trainer.examples import HELDOUT_FILE, Example, load_examples
+from trainer.examples import Example, load_examples
 from trainer.progress import Cancelled, Progress, ShouldStop
 from trainer.train import TrainSettings
 

@@ -95,7 +95,7 @@ def test_the_app_runs_what_keras_trained(good_bundle):
     which saturate) on real hands of every digit."""
     import keras
 
-    from trainer.bundle import MODEL_FILE
+    from trainer.bundle_meta import MODEL_FILE
 
     clf = Classifier.load(good_bundle)
     model = keras.saving.load_model(good_bundle / MODEL_FILE, compile=False)

@@ -12,7 +12,8 @@ import pytest
 from asl_live.retrain import MARGIN, OWN_LABEL, ClassFigure, compare, comparison_rows, promote, right
 from trainer.classes import NOT_DIGIT
 from trainer.classifier import Classifier
-from trainer.examples import HELDOUT_FILE, REHEARSAL_FILE, load_examples
+from trainer.bundle_meta import HELDOUT_FILE, REHEARSAL_FILE
+from trainer.examples import load_examples
 
 
 @pytest.fixture(scope="module")

@@ -21,12 +21,11 @@ from pathlib import Path
 from typing import Callable
 
 from . import atomicio
-from .bundle_meta import META_FILE, BundleError, BundleMeta
-from .classifier import LITE_FILE, Classifier, LiteRunner
+from .bundle_meta import GATE_FILE, LITE_FILE, META_FILE, MODEL_FILE, REPORT_FILE, BundleError, BundleMeta
+from .classifier import Classifier, LiteRunner
 from .evaluate import format_negatives, format_report
-from .gate import GATE_FILE, LandmarkGate
+from .gate import LandmarkGate
 
-MODEL_FILE = "model.keras"
 
 
 def library_versions() -> dict[str, str]:
@@ -62,7 +61,7 @@ def write_bundle(out_dir: str | os.PathLike[str], model, meta: BundleMeta,
         if finish is not None:
             finish(tmp, Classifier(meta, LiteRunner(tmp / LITE_FILE), Path(out_dir), gate))
         atomicio.write_json(tmp / META_FILE, meta.to_dict())
-        atomicio.write_text(tmp / "report.md", bundle_report(meta))
+        atomicio.write_text(tmp / REPORT_FILE, bundle_report(meta))
     return Path(out_dir)
 
 

@@ -21,11 +21,19 @@ from .classes import DIGITS, NOT_DIGIT, NOT_DIGIT_NAME
 from .features import landmark_feature_count
 from .hands import CropSettings
 
+# The files of a bundle folder, named once (written by trainer.bundle and trainer.pipeline).
 META_FILE = "bundle.json"
-# Every file a bundle is written with (trainer.bundle, trainer.pipeline, trainer.gate): anything
-# else in a bundle folder is a user's, and replacing the bundle would delete it.
-BUNDLE_FILE_NAMES = frozenset({META_FILE, "model.tflite", "model.keras", "heldout.npz", "rehearsal.npz", "report.md",
-                               "confusion.png", "training.png", "landmark_gate.npz"})
+LITE_FILE = "model.tflite"  # what the app runs (trainer.classifier)
+MODEL_FILE = "model.keras"  # the Keras model fine-tunes start from
+HELDOUT_FILE = "heldout.npz"  # held-out examples (trainer.examples), for the Retrain gate
+REHEARSAL_FILE = "rehearsal.npz"  # training examples a fine-tune rehearses
+GATE_FILE = "landmark_gate.npz"  # trainer.gate, when trained with one
+REPORT_FILE = "report.md"
+CONFUSION_FILE = "confusion.png"
+TRAINING_PLOT_FILE = "training.png"
+# Anything else in a bundle folder is a user's, and replacing the bundle would delete it.
+BUNDLE_FILE_NAMES = frozenset({META_FILE, LITE_FILE, MODEL_FILE, HELDOUT_FILE, REHEARSAL_FILE, GATE_FILE, REPORT_FILE,
+                               CONFUSION_FILE, TRAINING_PLOT_FILE})
 FORMAT_VERSION = 1
 
 

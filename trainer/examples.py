@@ -24,8 +24,6 @@ import numpy as np
 from . import atomicio
 from .hands import HandObservation
 
-HELDOUT_FILE = "heldout.npz"
-REHEARSAL_FILE = "rehearsal.npz"
 JPEG_QUALITY = 95
 
 

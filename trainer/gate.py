@@ -35,7 +35,6 @@ from .classes import DIGITS
 from .features import normalise_landmarks
 from .hands import HandObservation
 
-GATE_FILE = "landmark_gate.npz"
 SHRINK = 0.1  # covariance shrinkage towards its mean variance: 42 dimensions, a few hundred hands per digit
 MIN_PER_DIGIT = 50  # fewer training hands of a digit than this: no gate (a covariance needs examples)
 

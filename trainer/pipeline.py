@@ -13,13 +13,14 @@ import numpy as np
 
 from .backgrounds import crop_hand_mask
 from .bundle import load_keras_model, write_bundle
-from .bundle_meta import BundleError, BundleMeta, DataRecord, SplitRecord, TrainingRecord
+from .bundle_meta import (CONFUSION_FILE, HELDOUT_FILE, REHEARSAL_FILE, TRAINING_PLOT_FILE, BundleError, BundleMeta,
+                          DataRecord, SplitRecord, TrainingRecord)
 from .classes import DIGITS, NOT_DIGIT, NOT_DIGIT_NAME, NUM_DIGITS, SHOW_THRESHOLD
 from .classifier import Classifier
 from .crops import CropResult, crop_samples
 from .data import DataError, Sample, ScanReport, SplitSettings, scan_many, scan_negatives, split
 from .evaluate import NO_HAND, evaluate, evaluate_negatives
-from .examples import HELDOUT_FILE, REHEARSAL_FILE, Example, balanced, load_examples, save_examples
+from .examples import Example, balanced, load_examples, save_examples
 from .features import batch_inputs
 from .finger_states import matching_digits, read_hand
 from .gate import LandmarkGate, gate_features
@@ -192,11 +193,11 @@ def finish_bundle(tmp: Path, classifier: Classifier, meta: BundleMeta, test_crop
     meta.metrics.pop("negatives", None)
     if "negatives" in figures:
         meta.metrics["negatives"] = figures["negatives"]
-    plot_history(history, tmp / "training.png")
+    plot_history(history, tmp / TRAINING_PLOT_FILE)
     tests = meta.metrics["test"]
     if tests:
         key = "all" if "all" in tests else next(iter(tests))
-        plot_confusion(tests[key], tmp / "confusion.png", f"Held-out test ({key})")
+        plot_confusion(tests[key], tmp / CONFUSION_FILE, f"Held-out test ({key})")
 
 
 def run_training(job: TrainJob, progress: Progress = no_progress, should_stop: ShouldStop = never_stop,
