@@ -81,6 +81,13 @@ def problems(reading: HandReading, digit: int) -> list[str]:
     return [text for _, text in _problems(reading, digit)]
 
 
+def near_miss(reading: HandReading, digit: int) -> str:
+    """What to tell a learner whose hand the model read as `digit` but that plainly is not it
+    (trainer.classifier's shape check answered "not a digit"): the first thing to change."""
+    wrong = problems(reading, digit)
+    return f"Close to {digit}. " + (wrong[0] if wrong else f"Make the shape of {digit} plainly.")
+
+
 def wrong_fingers(reading: HandReading, digit: int) -> set[str]:
     """The fingers the drawing of the learner's hand marks for `digit`: those the problems with
     the hand are about (up where it must be down or the other way round, curled where it must

@@ -16,9 +16,11 @@ from pathlib import Path
 import numpy as np
 
 from trainer.classifier import Classifier
+from trainer.finger_states import read_hand
 from trainer.hands import HandCropper, HandObservation, observation_from_landmarks
 
 from .framing import FramingCoach
+from .handshape import near_miss
 from .smoothing import Decision, Smoother, SmoothingSettings
 
 STAGES = ("landmarks", "crop", "classify", "smooth", "coach", "total")
@@ -35,6 +37,10 @@ class FrameResult:
     # which look found the hand: "mediapipe", "second_look", "tracked" or "none" (HandCropper.stage)
     stage: str = "none"
     coach: str | None = None  # what the learner should change so the hand is found (asl_live.framing)
+    # the digit the model saw that the hand plainly is not (trainer.classifier's shape check,
+    # the frame answered "not a digit"), and what would make it that digit (asl_live.handshape)
+    turned_away: int | None = None
+    near_miss: str | None = None
 
 
 class LivePipeline:
@@ -73,13 +79,14 @@ class LivePipeline:
         timings["landmarks"] = _ms(t)
         obs: HandObservation | None = None
         probs: np.ndarray | None = None
+        turned: int | None = None
         if found is not None:
             pts, hand, score = found
             t = time.perf_counter()
             obs = observation_from_landmarks(rgb, pts, hand, score, classifier.crop_settings)
             timings["crop"] = _ms(t)
             t = time.perf_counter()
-            probs = classifier.predict(obs)
+            probs, turned = classifier.predict_explained(obs)
             timings["classify"] = _ms(t)
         t = time.perf_counter()
         decision = self._smoother.update(probs)
@@ -88,8 +95,9 @@ class LivePipeline:
         coach = self._coach.update(rgb, obs, int(timestamp_ms))
         timings["coach"] = _ms(t)
         timings["total"] = _ms(t_start)
+        near = None if turned is None or obs is None else near_miss(read_hand(obs.landmarks, obs.handedness), turned)
         result = FrameResult(self._index if index is None else index, int(timestamp_ms), obs, probs, decision,
-                             timings, cropper.stage, coach)
+                             timings, cropper.stage, coach, turned, near)
         self._index += 1
         return result
 

@@ -651,3 +651,16 @@ def test_the_live_view_shows_each_decision_distinctly(qtbot) -> None:
     assert len(styles) == 4
     view.show_update(LiveUpdate(image, FrameResult(8, 0, None, probs, Decision("digit", 3, 0.8, probs)), 30, 10, 0), 0.6)
     assert np.allclose(view.bars.values(), probs) and view.bars.chosen() == 3
+    # "not a digit" for a hand the model read as a digit it plainly is not: the blue line says
+    # what would make it that digit; the framing comes first; nothing once a digit shows
+    near = "Close to 0. For 0, close the circle: touch your fingertips to your thumb."
+    turned = Decision("not_digit", None, 0.9, probs)
+    view.show_update(LiveUpdate(image, FrameResult(9, 0, None, probs, turned, turned_away=0, near_miss=near), 30, 10, 0),
+                     0.6)
+    assert view.coach.isVisibleTo(view) and view.coach.text() == near
+    view.show_update(LiveUpdate(image, FrameResult(10, 0, None, probs, turned, coach="Come closer", turned_away=0,
+                                                   near_miss=near), 30, 10, 0), 0.6)
+    assert view.coach.text() == "Come closer"
+    view.show_update(LiveUpdate(image, FrameResult(11, 0, None, probs, Decision("digit", 3, 0.8, probs),
+                                                   near_miss=near), 30, 10, 0), 0.6)
+    assert not view.coach.isVisibleTo(view)

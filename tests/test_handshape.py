@@ -311,6 +311,12 @@ def test_the_model_never_shows_a_digit_the_hand_plainly_is_not(good_bundle, hand
     assert probs[NOT_DIGIT] == 1.0 and probs[:NOT_DIGIT].sum() == 0.0
     assert int(np.argmax(clf.predict(obs))) == digit
     assert np.allclose(clf.predict_batch([obs, turned]), [clf.predict(obs), probs])
+    explained, digit_seen = clf.predict_explained(turned)
+    assert digit_seen == digit and np.array_equal(explained, probs)
+    explained, digit_seen = clf.predict_explained(obs)
+    assert digit_seen is None and np.array_equal(explained, clf.predict(obs))
+    reading = fs.read_hand(turned.landmarks, turned.handedness)
+    assert hs.near_miss(reading, digit).startswith(f"Close to {digit}. Point your fingers up")
 
 
 def _agreement(tmp_path: Path, per: dict[str, dict[str, float]]) -> Path:

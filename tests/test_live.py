@@ -83,6 +83,28 @@ def test_right_digits_and_no_digit_for_other_hand_shapes_with_good_model(good_bu
         assert sum(s in ("not_digit", "unsure") for s in states) >= 0.9 * len(states), states
 
 
+def test_a_digit_held_on_its_side_is_not_a_digit_and_the_frame_says_what_to_change(good_bundle, hand_model_path):
+    """A real 1 pasted on its side: the model reads upright landmarks and sees a 1, the shape
+    check turns it away, and the frame carries the digit and the sentence the window shows."""
+    from test_framing import room
+    from test_second_look import paste
+
+    from trainer.classifier import Classifier
+
+    clf = Classifier.load(good_bundle)
+    bg = room(5)
+    with LivePipeline(hand_model_path) as pipeline:
+        upright = [pipeline.process(paste(bg, 1, 10, (320, 250), 230), 33 * i, clf) for i in range(12)]
+        side = [pipeline.process(paste(bg, 1, 10, (320, 250), 230, angle=90.0), 33 * (i + 12), clf)
+                for i in range(12)]
+    assert upright[-1].decision.digit == 1 and all(r.turned_away is None and r.near_miss is None for r in upright)
+    turned = [r for r in side if r.turned_away is not None]
+    assert len(turned) >= 10 and {r.turned_away for r in turned} == {1}
+    assert side[-1].decision.state == "not_digit"
+    assert turned[-1].near_miss.startswith("Close to 1. Point your fingers up")
+    assert np.array_equal(turned[-1].probs, np.eye(len(turned[-1].probs), dtype=np.float32)[NOT_DIGIT])
+
+
 def test_overlay_draws_on_a_copy(quick_results, synth_video):
     with FrameSource(synth_video.path, loop=False) as src:
         frames = [f.rgb for f in src]

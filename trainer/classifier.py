@@ -30,14 +30,23 @@ def softmax(logits: np.ndarray, temperature: float = 1.0) -> np.ndarray:
     return (z / z.sum(axis=-1, keepdims=True)).astype(np.float32)
 
 
-def shape_checked(probs: np.ndarray, observations: list[HandObservation]) -> np.ndarray:
+def turned_away(probs: np.ndarray, observations: list[HandObservation]) -> list[int | None]:
+    """Per row, the top digit the hand plainly is not (trainer.finger_states.plainly_not), else None."""
+    out: list[int | None] = []
+    for row, obs in zip(probs, observations):
+        top = int(np.argmax(row))
+        out.append(top if top < NUM_DIGITS and plainly_not(read_hand(obs.landmarks, obs.handedness), top) else None)
+    return out
+
+
+def shape_checked(probs: np.ndarray, observations: list[HandObservation],
+                  turned: list[int | None] | None = None) -> np.ndarray:
     """`probs` (n, 10 or 11 classes) with every row whose top digit the hand plainly is not
-    (trainer.finger_states.plainly_not) turned into "not a digit" with probability 1, or, for
-    ten classes, every digit alike (the app shows "?"). A new array."""
+    (`turned`, default `turned_away`) turned into "not a digit" with probability 1, or, for ten
+    classes, every digit alike (the app shows "?"). A new array."""
     out = np.array(probs, dtype=np.float32, copy=True)
-    for i, obs in enumerate(observations):
-        top = int(np.argmax(out[i]))
-        if top < NUM_DIGITS and plainly_not(read_hand(obs.landmarks, obs.handedness), top):
+    for i, digit in enumerate(turned_away(out, observations) if turned is None else turned):
+        if digit is not None:
             out[i] = 0.0
             if out.shape[1] > NOT_DIGIT:
                 out[i, NOT_DIGIT] = 1.0
@@ -183,15 +192,26 @@ class Classifier:
         plainly not the digit on top (trainer.finger_states.plainly_not: pointing sideways, a 0
         left open, a raised finger hooked), gets "not a digit" with probability 1 ("?" for a
         model without that class: every digit alike)."""
+        probs = self._gated(observations)
+        return shape_checked(probs, observations) if self.shape_check else probs
+
+    def predict(self, obs: HandObservation) -> np.ndarray:
+        return self.predict_batch([obs])[0]
+
+    def predict_explained(self, obs: HandObservation) -> tuple[np.ndarray, int | None]:
+        """`predict`, and the digit the model put on top that the shape check turned away
+        (None: not turned away), so the app can say what would make it that digit."""
+        probs = self._gated([obs])
+        turned = turned_away(probs, [obs]) if self.shape_check else [None]
+        return shape_checked(probs, [obs], turned)[0], turned[0]
+
+    def _gated(self, observations: list[HandObservation]) -> np.ndarray:
         probs = softmax(self.logits_batch(observations), self.temperature)
         if self.gate is not None:
             far = self.gate.novel(gate_features(observations))
             probs[far] = 0.0
             probs[far, NOT_DIGIT] = 1.0
-        return shape_checked(probs, observations) if self.shape_check else probs
-
-    def predict(self, obs: HandObservation) -> np.ndarray:
-        return self.predict_batch([obs])[0]
+        return probs
 
     def warm_up(self) -> None:
         """Run one dummy hand so the first real one (or the first timed frame) pays no set-up."""

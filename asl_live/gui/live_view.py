@@ -56,7 +56,10 @@ class LiveView(QWidget):
         self._threshold = threshold
         result = update.result
         text = f"{update.fps:4.1f} fps · latency {update.latency_ms:3.0f} ms"
-        show_coach(self.coach, None if result is None else result.coach)
+        # what to change: the framing first; else, while "not a digit" shows for a hand the model
+        # read as a digit it plainly is not, what would make it that digit
+        show_coach(self.coach, None if result is None else result.coach or (
+            result.near_miss if result.decision.state == "not_digit" else None))
         if result is None:
             self.bars.set_values(None, None, threshold)
             self._show_decision("none", "", 0.0)
