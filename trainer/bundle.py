@@ -27,7 +27,6 @@ from .evaluate import format_negatives, format_report
 from .gate import LandmarkGate
 
 
-
 def library_versions() -> dict[str, str]:
     import importlib.metadata as md
 

@@ -16,12 +16,11 @@ import numpy as np
 
 from .bundle_meta import LITE_FILE, BundleError, BundleMeta
 from .classes import NOT_DIGIT, NUM_DIGITS
-from .finger_states import plainly_not, read_hand
 from .features import batch_inputs
+from .finger_states import plainly_not, read_hand
 from .gate import LandmarkGate, gate_features
 from .hands import NUM_LANDMARKS, CropSettings, HandObservation
 from .quiet import native_stderr_silenced
-
 
 
 def softmax(logits: np.ndarray, temperature: float = 1.0) -> np.ndarray:
