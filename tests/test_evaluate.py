@@ -43,6 +43,24 @@ def test_second_judge_figures_on_digits_and_on_hands_that_are_no_digit():
     assert "fingers_say_digit" not in evaluate_negatives(pred, conf, ["G"] * 5, 0.6)
 
 
+def test_shape_check_figures_count_what_it_turned_away_and_what_that_cost():
+    from trainer.evaluate import evaluate_negatives, format_negatives
+
+    labels = np.array([0, 0, 1, 7])
+    pred = np.array([0, 10, 10, 10])  # the last three answered "not a digit"...
+    turned = np.array([-1, 0, 0, 7])  # ... by the check: a right 0, a 1 the model misread as 0, a right 7
+    r = evaluate(labels, pred, turned=turned, num_classes=11)
+    assert r["shape_check"] == {"turned_away": 3, "right_turned_away": 2}
+    assert "shape check: 3 hands the model called a digit turned away" in format_report(r)
+    assert "shape_check" not in evaluate(labels, pred, num_classes=11)
+
+    neg = evaluate_negatives(np.array([10, 10, 0]), np.array([1.0, 1.0, 0.9]), ["C", "C", "X"], 0.6,
+                             turned=np.array([0, -1, -1]))
+    assert neg["turned_away"] == 1 and neg["per_folder"]["C"]["turned_away"] == 1
+    assert neg["per_folder"]["X"] == {"images": 1, "shown_as_digit": 1, "rate": 1.0, "turned_away": 0}
+    assert "shape check: 1 the model called a digit turned away" in format_negatives(neg)
+
+
 def test_calibration_error_and_temperature():
     assert expected_calibration_error(np.array([0.9, 0.9]), np.array([True, True])) == pytest.approx(0.1)
     rng = np.random.default_rng(0)

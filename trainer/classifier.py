@@ -191,18 +191,21 @@ class Classifier:
         plainly not the digit on top (trainer.finger_states.plainly_not: pointing sideways, a 0
         left open, a raised finger hooked), gets "not a digit" with probability 1 ("?" for a
         model without that class: every digit alike)."""
-        probs = self._gated(observations)
-        return shape_checked(probs, observations) if self.shape_check else probs
+        return self.predict_batch_explained(observations)[0]
 
     def predict(self, obs: HandObservation) -> np.ndarray:
         return self.predict_batch([obs])[0]
 
+    def predict_batch_explained(self, observations: list[HandObservation]) -> tuple[np.ndarray, list[int | None]]:
+        """`predict_batch`, and per hand the digit the model put on top that the shape check
+        turned away (None: not turned away): what the app says to change, what evaluation counts."""
+        probs = self._gated(observations)
+        turned = turned_away(probs, observations) if self.shape_check else [None] * len(observations)
+        return shape_checked(probs, observations, turned), turned
+
     def predict_explained(self, obs: HandObservation) -> tuple[np.ndarray, int | None]:
-        """`predict`, and the digit the model put on top that the shape check turned away
-        (None: not turned away), so the app can say what would make it that digit."""
-        probs = self._gated([obs])
-        turned = turned_away(probs, [obs]) if self.shape_check else [None]
-        return shape_checked(probs, [obs], turned)[0], turned[0]
+        probs, turned = self.predict_batch_explained([obs])
+        return probs[0], turned[0]
 
     def _gated(self, observations: list[HandObservation]) -> np.ndarray:
         probs = softmax(self.logits_batch(observations), self.temperature)

@@ -15,7 +15,8 @@ NO_HAND = -1
 
 
 def evaluate(labels: np.ndarray, predicted: np.ndarray, confidence: np.ndarray | None = None,
-             num_classes: int = NUM_DIGITS, finger_digits: list[set[int]] | None = None) -> dict:
+             num_classes: int = NUM_DIGITS, finger_digits: list[set[int]] | None = None,
+             turned: np.ndarray | None = None) -> dict:
     """labels: the digit each image shows; predicted: the model's class (a digit, or "not a
     digit" = 10 for models with that class) or NO_HAND (-1) where the landmarker found no hand.
 
@@ -23,6 +24,9 @@ def evaluate(labels: np.ndarray, predicted: np.ndarray, confidence: np.ndarray |
     column per model class); recall counts no-hand images of a digit as misses, precision is
     over predictions made. finger_digits: per image, the digits whose definition the hand's
     finger states meet (trainer.finger_states), for the second judge's figures (`fingers`).
+    turned: per image, the digit the classifier's shape check turned away into "not a digit"
+    (-1: none), for `shape_check`: how many, and how many of them were the true digit (right
+    answers the check took).
     """
     labels = np.asarray(labels, dtype=int)
     predicted = np.asarray(predicted, dtype=int)
@@ -52,6 +56,10 @@ def evaluate(labels: np.ndarray, predicted: np.ndarray, confidence: np.ndarray |
     }
     if finger_digits is not None:
         report["fingers"] = finger_figures(labels, predicted, finger_digits)
+    if turned is not None:
+        turned = np.asarray(turned, dtype=int)
+        report["shape_check"] = {"turned_away": int((turned >= 0).sum()),
+                                 "right_turned_away": int((turned == labels).sum())}
     if confidence is not None and hand.any():
         report["ece"] = round(expected_calibration_error(confidence[hand], predicted[hand] == labels[hand]), 4)
     return report
@@ -80,11 +88,13 @@ def shown_as_digit(predicted: np.ndarray, confidence: np.ndarray, threshold: flo
 
 
 def evaluate_negatives(predicted: np.ndarray, confidence: np.ndarray, folders: list[str], threshold: float,
-                       finger_digits: list[set[int]] | None = None) -> dict:
+                       finger_digits: list[set[int]] | None = None, turned: np.ndarray | None = None) -> dict:
     """Images of hands that are no digit: how many the app would show as a digit. With
     `finger_digits` (per image, the digits whose definition the finger states meet), also how
     many the finger states call a digit (`fingers_say_digit`) and how many both judges call the
-    same digit (`both_say_digit`: what practice mode could confirm), overall and per folder."""
+    same digit (`both_say_digit`: what practice mode could confirm), overall and per folder.
+    With `turned` (per image, the digit the classifier's shape check turned away, -1: none),
+    how many it stopped (`turned_away`)."""
     predicted = np.asarray(predicted)
     shown = shown_as_digit(predicted, confidence, threshold)
     judged = finger_digits is not None
@@ -98,6 +108,8 @@ def evaluate_negatives(predicted: np.ndarray, confidence: np.ndarray, folders: l
         if judged:
             out.update(fingers_say_digit=int(fingers[m].sum()), both_say_digit=int(both[m].sum()),
                        both_rate=round(float(both[m].mean()) if k else 0.0, 4))
+        if turned is not None:
+            out["turned_away"] = int((np.asarray(turned)[m] >= 0).sum())
         return out
 
     folders_arr = np.array(folders)
@@ -137,6 +149,10 @@ def format_report(report: dict, title: str = "") -> str:
     lines.append("     " + "".join(f"{d:>5}" for d in DIGITS) + ("  not" if columns > NUM_DIGITS else ""))
     for d, row in enumerate(report["confusion"]):
         lines.append(f"{d:>5}" + "".join(f"{v:>5}" for v in row))
+    s = report.get("shape_check")
+    if s:
+        lines.append(f"shape check: {s['turned_away']} hands the model called a digit turned away as plainly not "
+                     f"that digit, {s['right_turned_away']} of them right answers")
     f = report.get("fingers")
     if f:
         lines.append(f"finger states meet the true digit's definition on {100 * f['agree']:.1f}%; model right and "
@@ -150,6 +166,9 @@ def format_negatives(neg: dict, threshold_note: str = "") -> str:
     lines = [f"non-digit hands {neg['images']}: shown as a digit {neg['shown_as_digit']} "
              f"({100 * neg['rate']:.1f}%) at threshold {neg['threshold']:.2f}{threshold_note}; "
              f"no hand found {neg['no_hand']}"]
+    if "turned_away" in neg:
+        lines.append(f"  shape check: {neg['turned_away']} the model called a digit turned away as plainly not "
+                     "that digit")
     if "both_say_digit" in neg:
         lines.append(f"  finger states meet a digit's definition on {neg['fingers_say_digit']}; both judges say the "
                      f"same digit on {neg['both_say_digit']} ({100 * neg['both_rate']:.1f}%: what practice could accept)")
@@ -158,6 +177,7 @@ def format_negatives(neg: dict, threshold_note: str = "") -> str:
     for name, f in neg["per_folder"].items():
         judges = (f"  fingers {f['fingers_say_digit']:>3}  both {f['both_say_digit']:>3}"
                   if "both_say_digit" in f else "")
+        judges += f"  turned away {f['turned_away']:>3}" if "turned_away" in f else ""
         lines.append(f"  {name:<12}{f['images']:>5} images  {f['shown_as_digit']:>4} shown as a digit "
                      f"({100 * f['rate']:.1f}%){judges}")
     return "\n".join(lines)

@@ -95,23 +95,27 @@ def load_samples(roots, report: ScanReport, limit_per_class: int | None = None, 
     return limit_samples(samples, limit_per_class, seed) if limit_per_class else samples
 
 
-def predict(classifier: Classifier, crops: CropResult, batch: int = 256) -> tuple[np.ndarray, np.ndarray]:
-    """Predicted class (NO_HAND where none was found) and its probability, per cropped sample."""
+def predict(classifier: Classifier, crops: CropResult,
+            batch: int = 256) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per cropped sample: the predicted class (NO_HAND where no hand was found), its
+    probability, and the digit the shape check turned away (-1: none; trainer.classifier)."""
     pred = np.full(len(crops.observations), NO_HAND, dtype=int)
     conf = np.zeros(len(crops.observations), dtype=np.float32)
+    turned = np.full(len(crops.observations), -1, dtype=int)
     idx = [i for i, o in enumerate(crops.observations) if o is not None]
     for start in range(0, len(idx), batch):
         chunk = idx[start:start + batch]
-        probs = classifier.predict_batch([crops.observations[i] for i in chunk])
+        probs, away = classifier.predict_batch_explained([crops.observations[i] for i in chunk])
         pred[chunk] = probs.argmax(axis=1)
         conf[chunk] = probs.max(axis=1)
-    return pred, conf
+        turned[chunk] = [-1 if d is None else d for d in away]
+    return pred, conf, turned
 
 
 def score(classifier: Classifier, crops: CropResult, threshold: float = SHOW_THRESHOLD) -> dict:
     """Figures per digit dataset (plus "all" when there are several) and, when there are
     non-digit hands among the samples, `"negatives"`: how many the app would show as a digit."""
-    pred, conf = predict(classifier, crops)
+    pred, conf, turned = predict(classifier, crops)
     labels = np.array([s.label for s in crops.samples], dtype=int)
     names = np.array([s.dataset for s in crops.samples])
     fingers = [set() if o is None else set(matching_digits(read_hand(o.landmarks, o.handedness)))
@@ -124,13 +128,15 @@ def score(classifier: Classifier, crops: CropResult, threshold: float = SHOW_THR
     out: dict = {"datasets": {}}
     for name in sorted(set(names[digit].tolist())):
         m = digit & (names == name)
-        out["datasets"][name] = evaluate(labels[m], pred[m], conf[m], classifier.num_classes, pick(m))
+        out["datasets"][name] = evaluate(labels[m], pred[m], conf[m], classifier.num_classes, pick(m), turned[m])
     if len(out["datasets"]) > 1:
-        out["datasets"]["all"] = evaluate(labels[digit], pred[digit], conf[digit], classifier.num_classes, pick(digit))
+        out["datasets"]["all"] = evaluate(labels[digit], pred[digit], conf[digit], classifier.num_classes, pick(digit),
+                                          turned[digit])
     if (~digit).any():
         folders = [f"{s.dataset}/{s.path.parent.name}" if s.path.parent.name != s.dataset else s.dataset
                    for s, d in zip(crops.samples, digit) if not d]
-        out["negatives"] = evaluate_negatives(pred[~digit], conf[~digit], folders, threshold, pick(~digit))
+        out["negatives"] = evaluate_negatives(pred[~digit], conf[~digit], folders, threshold, pick(~digit),
+                                              turned[~digit])
     return out
 
 
