@@ -84,8 +84,7 @@ def problems(reading: HandReading, digit: int) -> list[str]:
 def near_miss(reading: HandReading, digit: int) -> str:
     """What to tell a learner whose hand the model read as `digit` but that plainly is not it
     (trainer.classifier's shape check answered "not a digit"): the first thing to change."""
-    wrong = problems(reading, digit)
-    return f"Close to {digit}. " + (wrong[0] if wrong else f"Make the shape of {digit} plainly.")
+    return f"Close to {digit}. " + (hint(reading, digit) or f"Make the shape of {digit} plainly.")
 
 
 def wrong_fingers(reading: HandReading, digit: int) -> set[str]:

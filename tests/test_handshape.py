@@ -263,7 +263,7 @@ def test_plainly_not_a_digit_names_what_every_sign_of_it_has() -> None:
 
 @pytest.mark.parametrize("classes", [10, 11])
 def test_shape_checked_turns_only_the_plainly_wrong_rows(classes: int) -> None:
-    from trainer.classifier import shape_checked
+    from trainer.classifier import shape_checked, turned_away
     from trainer.hands import HandObservation
 
     def obs(pts: np.ndarray) -> HandObservation:
@@ -273,7 +273,9 @@ def test_shape_checked_turns_only_the_plainly_wrong_rows(classes: int) -> None:
     says_one = np.full(classes, 0.01, np.float32)
     says_one[1] = 1.0 - 0.01 * (classes - 1)
     probs = np.stack([says_one, says_one])
-    out = shape_checked(probs, [obs(one), obs(rotated(one, 90))])
+    away = turned_away(probs, [obs(one), obs(rotated(one, 90))])
+    assert away == [None, 1]
+    out = shape_checked(probs, away)
     assert np.array_equal(out[0], says_one)  # a 1 upright stays a 1
     turned = np.zeros(classes, np.float32)
     if classes == 11:
@@ -284,7 +286,8 @@ def test_shape_checked_turns_only_the_plainly_wrong_rows(classes: int) -> None:
     assert np.array_equal(probs[1], says_one)  # the input is left as it was
     if classes == 11:  # only a digit on top is checked
         says_not = np.eye(11, dtype=np.float32)[10]
-        assert np.array_equal(shape_checked(says_not[None], [obs(rotated(one, 90))])[0], says_not)
+        assert turned_away(says_not[None], [obs(rotated(one, 90))]) == [None]
+        assert np.array_equal(shape_checked(says_not[None], [None])[0], says_not)
 
 
 @pytest.mark.parametrize("digit,k", [(1, 3), (5, 2)])

@@ -38,13 +38,12 @@ def turned_away(probs: np.ndarray, observations: list[HandObservation]) -> list[
     return out
 
 
-def shape_checked(probs: np.ndarray, observations: list[HandObservation],
-                  turned: list[int | None] | None = None) -> np.ndarray:
-    """`probs` (n, 10 or 11 classes) with every row whose top digit the hand plainly is not
-    (`turned`, default `turned_away`) turned into "not a digit" with probability 1, or, for ten
-    classes, every digit alike (the app shows "?"). A new array."""
+def shape_checked(probs: np.ndarray, turned: list[int | None]) -> np.ndarray:
+    """`probs` (n, 10 or 11 classes) with every row `turned` away (`turned_away`: not None) made
+    "not a digit" with probability 1, or, for ten classes, every digit alike (the app shows
+    "?"). A new array."""
     out = np.array(probs, dtype=np.float32, copy=True)
-    for i, digit in enumerate(turned_away(out, observations) if turned is None else turned):
+    for i, digit in enumerate(turned):
         if digit is not None:
             out[i] = 0.0
             if out.shape[1] > NOT_DIGIT:
@@ -201,7 +200,7 @@ class Classifier:
         turned away (None: not turned away): what the app says to change, what evaluation counts."""
         probs = self._gated(observations)
         turned = turned_away(probs, observations) if self.shape_check else [None] * len(observations)
-        return shape_checked(probs, observations, turned), turned
+        return shape_checked(probs, turned), turned
 
     def predict_explained(self, obs: HandObservation) -> tuple[np.ndarray, int | None]:
         probs, turned = self.predict_batch_explained([obs])

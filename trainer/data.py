@@ -281,14 +281,17 @@ def split(samples: list[Sample], settings: SplitSettings = SplitSettings()) -> d
     app's captures are split within each run, by time (`_split_run`)."""
     out: dict[str, list[Sample]] = {"train": [], "val": [], "test": []}
     runs: dict[str, list[Sample]] = {}
+    others: list[Sample] = []
     for s in samples:
         if s.group.startswith(CAPTURE):
             runs.setdefault(s.group, []).append(s)
+        else:
+            others.append(s)
     for run in runs.values():
         for name, part in _split_run(run, settings).items():
             out[name] += part
-    for ds in sorted({s.dataset for s in samples if not s.group.startswith(CAPTURE)}):
-        part = [s for s in samples if s.dataset == ds and not s.group.startswith(CAPTURE)]
+    for ds in sorted({s.dataset for s in others}):
+        part = [s for s in others if s.dataset == ds]
         rest, test = _group_split(part, settings.test, settings.seed)
         frac = settings.val / max(1e-9, 1 - settings.test)
         train, val = _group_split(rest, frac, settings.seed + 1)
