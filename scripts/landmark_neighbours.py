@@ -18,6 +18,7 @@ the digits' validation and test splits in each `--variant` (trainer.variants).
 from __future__ import annotations
 
 import argparse
+from functools import cache
 from pathlib import Path
 
 import numpy as np
@@ -30,7 +31,7 @@ from trainer.features import normalise_landmarks
 from trainer.hands import HandObservation
 from trainer.pipeline import bundle_split
 
-DIGIT_DATASETS = ("asl-digits-kaggle", "sign-language-digits")
+from finger_agreement import DIGIT_DATASETS  # scripts/, beside this one
 
 
 def points(obs: HandObservation) -> np.ndarray:
@@ -56,11 +57,14 @@ def main() -> None:
     clf = Classifier.load(args.model)
     digits = scan_many([args.shared / "datasets" / d for d in DIGIT_DATASETS], ScanReport())
 
-    def answered(samples, variant="plain"):
-        found, obs = crop_samples(samples, hand_model, clf.crop_settings, variant=variant).found()
-        return found, obs, clf.predict_batch(obs).argmax(axis=1)
+    def found(samples, variant="plain"):
+        return crop_samples(samples, hand_model, clf.crop_settings, variant=variant).found()
 
-    train, train_obs, _ = answered(bundle_split(clf.meta, digits, "train"))
+    def answered(samples, variant="plain"):
+        hands, obs = found(samples, variant)
+        return hands, obs, clf.predict_batch(obs).argmax(axis=1)
+
+    train, train_obs = found(bundle_split(clf.meta, digits, "train"))
     banks = {d: [i for i, s in enumerate(train) if s.label == d] for d in range(10)}
     bank = {d: np.stack([points(train_obs[i]) for i in idx]) for d, idx in banks.items()}
 
@@ -80,6 +84,7 @@ def main() -> None:
     shown_d = np.array(shown)
     print(f"  {len(shown)} of {len(letters)} hands found; distances median {np.median(shown_d):.3f}")
 
+    @cache
     def own_distances(split: str, variant: str) -> np.ndarray:
         s, o, pred = answered(bundle_split(clf.meta, digits, split), variant)
         return np.array([nearest(bank[p], points(x))[0] for x, p, t in zip(o, pred, s) if p == t.label])
