@@ -8,7 +8,8 @@ dataset, by participant) whose reading `matches` their own label, overall and pe
 per digit the share that match some other digit's definition instead (where a hint would be
 wrong about the hand), and how many the loose check behind the model (`plainly_not`) calls
 plainly not their own digit: the most right answers it can take from any model on them.
-Photos where no hand is found count as disagreeing. Also, informative only: how often the non-digit letter photos (asl-letters-dlee) match any digit's definition.
+Photos where no hand is found count as disagreeing. Also, informative only: how often the
+non-digit letter photos (asl-letters-dlee) match any digit's definition.
 
 Landmarks come through the app's own path (trainer.crops / trainer.hands, crop cache included,
 so a second run is fast). The thresholds in trainer.finger_states were chosen on the training
